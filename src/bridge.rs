@@ -1,0 +1,278 @@
+//! The JS-thread side of one pool: the wake-up that drains completions into one JS callback,
+//! the references that keep borrowed inputs alive, and teardown with the environment.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use napi::sys;
+
+use crate::js::{output_to_js, Js, JsResult};
+use crate::pool::{CancelOutcome, Engine, EngineConfig, Priority, SubmitError};
+use crate::tasks::{registry, TaskArgs};
+
+/// One pool as the JS thread sees it. Invariant: only touched on the JS thread of `env`; it
+/// outlives its threadsafe function, which owns one `Rc` to it until its finalizer runs.
+pub struct Bridge {
+  engine: Arc<Engine>,
+  env: sys::napi_env,
+  /// The pool-wide wake-up; null once released.
+  tsfn: sys::napi_threadsafe_function,
+  /// `onSettle(batch)`: the JS function that settles a batch of promises; null once shut down.
+  on_settle: sys::napi_ref,
+  /// Input objects that running or queued tasks borrow memory from, by task id.
+  kept: HashMap<u64, Vec<sys::napi_ref>>,
+  /// Tasks submitted whose settlement JS has not yet received; the wake-up holds the event loop
+  /// open exactly while this is non-zero.
+  pending: usize,
+  /// Whether the environment cleanup hook is still registered (holding one `Rc`).
+  hook_registered: bool,
+}
+
+pub type SharedBridge = Rc<RefCell<Bridge>>;
+
+/// The result of `submit`, for the surface to turn into a JS value.
+pub enum Submitted {
+  Id(u64),
+  Refused { code: String, message: String },
+}
+
+impl Bridge {
+  /// # Safety
+  /// `env` must be the env of the callback now running on this thread; `on_settle` a function.
+  pub unsafe fn create(js: Js, config: EngineConfig, on_settle: sys::napi_value) -> JsResult<SharedBridge> {
+    let tsfn_cell: Arc<OnceLock<usize>> = Arc::new(OnceLock::new());
+    let wake_cell = tsfn_cell.clone();
+    let wake = Box::new(move || {
+      if let Some(&tsfn) = wake_cell.get() {
+        // SAFETY: the engine calls `wake` only while tasks are in flight, and `shutdown` waits
+        // for every in-flight task before the threadsafe function is released; a call that
+        // loses a race with env teardown gets `napi_closing`, which is harmless.
+        unsafe {
+          sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
+        }
+      }
+    });
+    let engine = Engine::new(config, wake).map_err(|_| crate::js::JsFailure(sys::Status::napi_generic_failure))?;
+    let bridge = Rc::new(RefCell::new(Bridge {
+      engine,
+      env: js.raw(),
+      tsfn: ptr::null_mut(),
+      on_settle: js.reference(on_settle)?,
+      kept: HashMap::new(),
+      pending: 0,
+      hook_registered: false,
+    }));
+    let context = Rc::into_raw(bridge.clone()) as *mut c_void;
+    let name = js.string("corepool")?;
+    let mut tsfn = ptr::null_mut();
+    // SAFETY: a live env on its own thread; `context` is an `Rc` released by `release_context`
+    // exactly once, when N-API finalizes the threadsafe function.
+    let status = unsafe {
+      sys::napi_create_threadsafe_function(js.raw(), ptr::null_mut(), ptr::null_mut(), name, 0, 1, context, Some(release_context), context, Some(deliver), &mut tsfn)
+    };
+    if status != sys::Status::napi_ok {
+      // SAFETY: creation failed, so the finalizer will never release this `Rc`; do it once here.
+      drop(unsafe { Rc::from_raw(context as *const RefCell<Bridge>) });
+      return Err(crate::js::JsFailure(status));
+    }
+    let _ = tsfn_cell.set(tsfn as usize);
+    // SAFETY: a live env on its own thread and the threadsafe function just created on it.
+    unsafe { sys::napi_unref_threadsafe_function(js.raw(), tsfn) };
+    bridge.borrow_mut().tsfn = tsfn;
+    // Registered after the threadsafe function, so that it runs before N-API's own teardown of it
+    // (cleanup hooks run in reverse order).
+    let hook_arg = Rc::into_raw(bridge.clone()) as *mut c_void;
+    // SAFETY: `hook_arg` is an `Rc` released exactly once: by `on_env_teardown` or `shutdown`.
+    unsafe { sys::napi_add_env_cleanup_hook(js.raw(), Some(on_env_teardown), hook_arg) };
+    bridge.borrow_mut().hook_registered = true;
+    Ok(bridge)
+  }
+
+  pub fn engine(&self) -> &Arc<Engine> {
+    &self.engine
+  }
+
+  pub fn env_raw(&self) -> sys::napi_env {
+    self.env
+  }
+
+  /// Validates the arguments with the task's own `prepare`, then queues the work.
+  pub fn submit(
+    &mut self,
+    js: Js,
+    task: usize,
+    input: sys::napi_value,
+    options: Option<sys::napi_value>,
+    priority: Priority,
+    timeout: Option<Duration>,
+  ) -> Submitted {
+    let Some(def) = registry().get(task) else {
+      return Submitted::Refused { code: "ERR_UNKNOWN_TASK".into(), message: format!("no task has the index {task}") };
+    };
+    let mut keep = Vec::new();
+    let work = match (def.prepare)(&mut TaskArgs::new(js, input, options, &mut keep)) {
+      Ok(work) => work,
+      Err(error) => return Submitted::Refused { code: error.code().into(), message: error.to_string() },
+    };
+    match self.engine.submit(task, priority, timeout, work) {
+      Ok(id) => {
+        if !keep.is_empty() {
+          let refs = keep.into_iter().filter_map(|value| js.reference(value).ok()).collect();
+          self.kept.insert(id, refs);
+        }
+        self.pending += 1;
+        if self.pending == 1 && !self.tsfn.is_null() {
+          // SAFETY: JS thread of `env`; the threadsafe function is live (not null).
+          unsafe { sys::napi_ref_threadsafe_function(self.env, self.tsfn) };
+        }
+        Submitted::Id(id)
+      }
+      Err(SubmitError::QueueFull) => Submitted::Refused {
+        code: "ERR_QUEUE_FULL".into(),
+        message: format!("the task queue is full ({} queued); wait for 'drain'", self.engine.queued()),
+      },
+      Err(SubmitError::Closed) => Submitted::Refused { code: "ERR_POOL_CLOSED".into(), message: "the pool is closed".into() },
+    }
+  }
+
+  /// Cancels one task. `Removed` means JS must settle it now: no completion will come.
+  pub fn cancel(&mut self, js: Js, id: u64) -> CancelOutcome {
+    let outcome = self.engine.cancel(id);
+    if outcome == CancelOutcome::Removed {
+      self.forget(js, &[id]);
+    }
+    outcome
+  }
+
+  /// Removes every queued task; JS must settle the returned ids itself.
+  pub fn cancel_queued(&mut self, js: Js) -> Vec<u64> {
+    let ids = self.engine.cancel_queued();
+    self.forget(js, &ids);
+    ids
+  }
+
+  /// Drops what tasks that JS settles itself still hold.
+  fn forget(&mut self, js: Js, ids: &[u64]) {
+    for id in ids {
+      for reference in self.kept.remove(id).unwrap_or_default() {
+        js.unref(reference);
+      }
+    }
+    self.settled(ids.len());
+  }
+
+  fn settled(&mut self, count: usize) {
+    self.pending -= count.min(self.pending);
+    if self.pending == 0 && count > 0 && !self.tsfn.is_null() {
+      // SAFETY: JS thread of `env`; the threadsafe function is live (not null).
+      unsafe { sys::napi_unref_threadsafe_function(self.env, self.tsfn) };
+    }
+  }
+
+  /// Stops the engine (waiting for running tasks), then lets go of the wake-up and the hook.
+  /// Idempotent. Returns the ids of tasks removed from the queue, which JS must settle.
+  pub fn shutdown(this: &SharedBridge, js: Js) -> Vec<u64> {
+    let engine = this.borrow().engine.clone();
+    let removed = engine.shutdown();
+    let mut bridge = this.borrow_mut();
+    bridge.forget(js, &removed);
+    bridge.release(sys::ThreadsafeFunctionReleaseMode::release);
+    if bridge.hook_registered {
+      bridge.hook_registered = false;
+      let arg = Rc::as_ptr(this) as *mut c_void;
+      // SAFETY: the same function and argument that `create` registered, on the env's thread;
+      // the hook's `Rc` is released here instead of by the hook.
+      unsafe {
+        sys::napi_remove_env_cleanup_hook(bridge.env, Some(on_env_teardown), arg);
+        drop(Rc::from_raw(arg as *const RefCell<Bridge>));
+      }
+    }
+    removed
+  }
+
+  fn release(&mut self, mode: sys::napi_threadsafe_function_release_mode) {
+    if !self.tsfn.is_null() {
+      // SAFETY: the engine is shut down, so no pool thread calls the function any more; this is
+      // the only release of the one thread count `create` acquired.
+      unsafe { sys::napi_release_threadsafe_function(self.tsfn, mode) };
+      self.tsfn = ptr::null_mut();
+    }
+    if !self.on_settle.is_null() {
+      // SAFETY: JS thread of `env`, and the reference was created on it.
+      unsafe { sys::napi_delete_reference(self.env, self.on_settle) };
+      self.on_settle = ptr::null_mut();
+    }
+  }
+
+  /// Builds `[id, code, value, id, code, value, ...]` for one batch: `code` is undefined for a
+  /// value and the error code for a failure, whose message is then `value`.
+  fn take_batch(&mut self, js: Js) -> JsResult<Option<(sys::napi_value, sys::napi_value)>> {
+    if self.on_settle.is_null() {
+      return Ok(None);
+    }
+    let batch = self.engine.outbox().take_batch();
+    if batch.is_empty() {
+      return Ok(None);
+    }
+    let array = js.array(batch.len() * 3)?;
+    let undefined = js.undefined()?;
+    for (index, completion) in batch.iter().enumerate() {
+      let kept = self.kept.remove(&completion.id).unwrap_or_default();
+      let input = kept.first().and_then(|reference| js.reference_value(*reference).ok());
+      let (code, value) = match &completion.result {
+        Ok(output) => match output_to_js(js, output.clone(), input) {
+          Ok(value) => (undefined, value),
+          Err(_) => (js.string("ERR_INTERNAL")?, js.string("the result could not be converted to a JS value")?),
+        },
+        Err(error) => (js.string(error.code())?, js.string(&error.to_string())?),
+      };
+      for reference in kept {
+        js.unref(reference);
+      }
+      let base = (index * 3) as u32;
+      js.set_element(array, base, js.number(completion.id as f64)?)?;
+      js.set_element(array, base + 1, code)?;
+      js.set_element(array, base + 2, value)?;
+    }
+    self.settled(batch.len());
+    Ok(Some((array, js.reference_value(self.on_settle)?)))
+  }
+}
+
+/// The threadsafe function's JS-thread callback: settles one batch through `onSettle`.
+unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
+  if env.is_null() {
+    return; // the function is being torn down; nothing can be settled now
+  }
+  // SAFETY: N-API calls this on the env's JS thread; `context` is the `Rc` the function owns
+  // until `release_context`, which runs after the last `deliver`.
+  let (js, bridge) = unsafe { (Js::from_raw(env), &*(context as *const RefCell<Bridge>)) };
+  // The borrow ends before JS runs: `onSettle` may call back into the pool.
+  let taken = bridge.borrow_mut().take_batch(js);
+  if let Ok(Some((batch, on_settle))) = taken {
+    let _ = js.call(on_settle, &[batch]);
+  }
+}
+
+unsafe extern "C" fn release_context(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+  // SAFETY: `data` is the `Rc` that `create` gave the threadsafe function; finalized once.
+  drop(unsafe { Rc::from_raw(data as *const RefCell<Bridge>) });
+}
+
+/// The environment is going away (worker terminated, process exiting): stop the threads before
+/// any memory they borrow is freed. No JS can run now, so pending promises are not settled.
+unsafe extern "C" fn on_env_teardown(arg: *mut c_void) {
+  // SAFETY: `arg` is the `Rc` registered by `create`; the hook runs once and `shutdown` removed
+  // it if it ran first, so this is the only release.
+  let bridge = unsafe { Rc::from_raw(arg as *const RefCell<Bridge>) };
+  let engine = bridge.borrow().engine.clone();
+  engine.shutdown();
+  let mut inner = bridge.borrow_mut();
+  inner.hook_registered = false;
+  inner.release(sys::ThreadsafeFunctionReleaseMode::abort);
+}

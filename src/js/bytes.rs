@@ -1,0 +1,105 @@
+//! Byte inputs read in place: a Buffer, TypedArray, DataView or ArrayBuffer is not copied; a
+//! string is encoded to UTF-8 once.
+
+use std::ptr;
+
+use napi::sys;
+
+use super::{check, Js, JsResult};
+
+/// Bytes a task reads on a pool thread. Invariant: a borrowed view points into a JS
+/// ArrayBuffer that the surface keeps referenced until the task's promise settles, and the
+/// engine's shutdown waits for running tasks before the environment can free it.
+pub struct Bytes {
+  ptr: *const u8,
+  len: usize,
+  owned: Option<Vec<u8>>,
+}
+
+// SAFETY: a borrowed `Bytes` is only read, and its memory stays alive and in place until the task
+// settles (the invariant above); the documented input contract (as for Node's async fs and zlib)
+// forbids JS from mutating or transferring it meanwhile. An owned `Bytes` is a plain Vec.
+unsafe impl Send for Bytes {}
+// SAFETY: as for Send: shared reads of memory that outlives the task.
+unsafe impl Sync for Bytes {}
+
+impl Bytes {
+  pub fn owned(data: Vec<u8>) -> Bytes {
+    Bytes { ptr: data.as_ptr(), len: data.len(), owned: Some(data) }
+  }
+
+  pub fn as_slice(&self) -> &[u8] {
+    if let Some(owned) = &self.owned {
+      return owned;
+    }
+    if self.len == 0 {
+      return &[];
+    }
+    // SAFETY: `ptr..ptr+len` lies in a live ArrayBuffer kept by the surface (type invariant).
+    unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+  }
+
+  pub fn len(&self) -> usize {
+    self.len
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.len == 0
+  }
+}
+
+/// Which kind of byte view a value is, if any.
+pub(crate) enum View {
+  /// Memory inside a JS object; keep the object referenced while the view is used.
+  Borrowed { ptr: *const u8, len: usize, element: Option<sys::napi_typedarray_type> },
+  Utf8(String),
+  None,
+}
+
+impl Js {
+  /// Classifies `value` as a byte view without copying it.
+  pub(crate) fn byte_view(&self, value: sys::napi_value) -> JsResult<View> {
+    let env = self.raw();
+    let (mut data, mut len) = (ptr::null_mut(), 0usize);
+    let mut is = false;
+    // SAFETY (every unsafe block in this function): `env` is the live env of this JS thread
+    // (`Js` invariant) and every out-pointer is a live local.
+    check(unsafe { sys::napi_is_typedarray(env, value, &mut is) })?;
+    if is {
+      let (mut kind, mut arraybuffer, mut offset) = (0, ptr::null_mut(), 0usize);
+      check(unsafe { sys::napi_get_typedarray_info(env, value, &mut kind, &mut len, &mut data, &mut arraybuffer, &mut offset) })?;
+      let byte_len = len * element_size(kind);
+      return Ok(View::Borrowed { ptr: data as *const u8, len: byte_len, element: Some(kind) });
+    }
+    check(unsafe { sys::napi_is_dataview(env, value, &mut is) })?;
+    if is {
+      let (mut arraybuffer, mut offset) = (ptr::null_mut(), 0usize);
+      check(unsafe { sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut arraybuffer, &mut offset) })?;
+      return Ok(View::Borrowed { ptr: data as *const u8, len, element: None });
+    }
+    check(unsafe { sys::napi_is_arraybuffer(env, value, &mut is) })?;
+    if is {
+      check(unsafe { sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len) })?;
+      return Ok(View::Borrowed { ptr: data as *const u8, len, element: None });
+    }
+    if self.kind(value)? == super::Kind::String {
+      return Ok(View::Utf8(self.to_string(value)?));
+    }
+    Ok(View::None)
+  }
+
+  /// A `Bytes` over a borrowed view; the caller must keep the JS object referenced.
+  pub(crate) fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
+    Bytes { ptr, len, owned: None }
+  }
+}
+
+fn element_size(kind: sys::napi_typedarray_type) -> usize {
+  use sys::TypedarrayType as T;
+  match kind {
+    T::int8_array | T::uint8_array | T::uint8_clamped_array => 1,
+    T::int16_array | T::uint16_array => 2,
+    T::int32_array | T::uint32_array | T::float32_array => 4,
+    _ => 8,
+  }
+}

@@ -1,0 +1,44 @@
+//! Turns a task's `Output` into a JS value on the JS thread.
+
+use napi::sys;
+
+use super::{Js, JsResult};
+use crate::pool::Output;
+
+/// `input` is the task's input object, for outputs that resolve with it (work done in place).
+pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> JsResult<sys::napi_value> {
+  use sys::TypedarrayType::*;
+  match output {
+    Output::Undefined => js.undefined(),
+    Output::Bool(b) => js.boolean(b),
+    Output::Number(n) => js.number(n),
+    Output::BigInt(n) => js.bigint(n),
+    Output::String(s) => js.string(&s),
+    Output::Buffer(bytes) => js.buffer(bytes),
+    Output::Float64Array(v) => js.typed_array(float64_array, v),
+    Output::Float32Array(v) => js.typed_array(float32_array, v),
+    Output::Int32Array(v) => js.typed_array(int32_array, v),
+    Output::Uint32Array(v) => js.typed_array(uint32_array, v),
+    Output::BigInt64Array(v) => js.typed_array(bigint64_array, v),
+    Output::Input => match input {
+      Some(value) => Ok(value),
+      None => js.undefined(),
+    },
+    Output::Array(items) => {
+      let array = js.array(items.len())?;
+      for (index, item) in items.into_iter().enumerate() {
+        let value = output_to_js(js, item, input)?;
+        js.set_element(array, index as u32, value)?;
+      }
+      Ok(array)
+    }
+    Output::Object(fields) => {
+      let object = js.object()?;
+      for (key, item) in fields {
+        let value = output_to_js(js, item, input)?;
+        js.set(object, key, value)?;
+      }
+      Ok(object)
+    }
+  }
+}

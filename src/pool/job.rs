@@ -1,0 +1,71 @@
+//! A task between `submit` and its settlement, and the values it can produce.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::outbox::Outbox;
+use super::{CancelToken, TaskError};
+
+/// The off-thread part of a task: runs once on a pool thread, checking the token as it goes.
+pub type Work = Box<dyn FnOnce(&CancelToken) -> Result<Output, TaskError> + Send>;
+
+/// Index of a task kernel in the registry; used for per-task stats.
+pub type TaskId = usize;
+
+/// A task's result, built on a pool thread and turned into a JS value on the JS thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+  Undefined,
+  Bool(bool),
+  Number(f64),
+  BigInt(i64),
+  String(String),
+  Buffer(Vec<u8>),
+  Float64Array(Vec<f64>),
+  Float32Array(Vec<f32>),
+  Int32Array(Vec<i32>),
+  Uint32Array(Vec<u32>),
+  BigInt64Array(Vec<i64>),
+  /// Resolve with the task's own input object (work done in place).
+  Input,
+  Array(Vec<Output>),
+  Object(Vec<(&'static str, Output)>),
+}
+
+/// A submitted task. It settles exactly once: through `finish`, `finish_silently`, or else its Drop,
+/// which settles it as `PoolClosed` so that no promise is ever left pending.
+pub struct Job {
+  pub(super) id: u64,
+  pub(super) task: TaskId,
+  pub(super) work: Option<Work>,
+  pub(super) token: CancelToken,
+  pub(super) timeout: Option<Duration>,
+  outbox: Arc<Outbox>,
+  settled: bool,
+}
+
+impl Job {
+  pub(super) fn new(id: u64, task: TaskId, work: Work, timeout: Option<Duration>, outbox: Arc<Outbox>) -> Job {
+    Job { id, task, work: Some(work), token: CancelToken::new(), timeout, outbox, settled: false }
+  }
+
+  /// Settles through the completion queue: the JS thread will see it.
+  pub(super) fn finish(mut self, result: Result<Output, TaskError>) {
+    self.settled = true;
+    self.outbox.settle(self.id, self.task, result);
+  }
+
+  /// Settles in the stats only: the caller (on the JS thread) settles the promise itself.
+  pub(super) fn finish_silently(mut self, error: TaskError) {
+    self.settled = true;
+    self.outbox.record(self.task, &Err(error));
+  }
+}
+
+impl Drop for Job {
+  fn drop(&mut self) {
+    if !self.settled {
+      self.outbox.settle(self.id, self.task, Err(TaskError::PoolClosed));
+    }
+  }
+}

@@ -1,0 +1,336 @@
+//! The engine: a pool's own rayon threads, its priority queue, cancellation and settle-once
+//! bookkeeping. Nothing here knows about N-API; see README.md in this folder for the design.
+
+mod cancel;
+mod error;
+mod job;
+mod outbox;
+mod queue;
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub use cancel::CancelToken;
+pub use error::TaskError;
+pub use job::{Output, TaskId, Work};
+pub use outbox::{Completion, CountersSnapshot, Outbox};
+pub use queue::{Priority, AGING_LIMIT};
+
+use job::Job;
+use queue::PriorityQueue;
+
+/// How a pool is built; the JS layer validates and documents every field.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+  pub threads: usize,
+  /// How long a thread that ran out of work polls the queue before it returns to rayon's sleep.
+  pub spin: Duration,
+  /// Queued (not running) tasks beyond this are refused with `SubmitError::QueueFull`.
+  pub max_queue: usize,
+  pub task_count: usize,
+}
+
+/// Why `submit` refused a task; the task never ran and was never counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitError {
+  QueueFull,
+  Closed,
+}
+
+/// What `cancel` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+  /// It was still queued: removed, counted as cancelled, and the caller settles its promise.
+  Removed,
+  /// It is running: its token is set and it will settle through the outbox.
+  Signalled,
+  /// It has already settled (or never existed).
+  Unknown,
+}
+
+/// A plain copy of the pool's counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineStats {
+  pub threads: usize,
+  pub active: usize,
+  pub queued: usize,
+  pub total: CountersSnapshot,
+  pub per_task: Vec<CountersSnapshot>,
+}
+
+/// Owner of one pool's threads and queue. Every submitted job leaves the queue exactly once
+/// (to run, to `cancel`, or to shutdown) and settles exactly once.
+pub struct Engine {
+  threads: rayon::ThreadPool,
+  thread_count: usize,
+  state: Mutex<State>,
+  /// Signalled when `in_flight` drops to zero, for shutdown.
+  idle: Condvar,
+  /// Jobs taken from the queue whose settlement (including the wake call) is not yet done.
+  in_flight: AtomicUsize,
+  /// Jobs running a kernel now.
+  active: AtomicUsize,
+  /// Mirror of the queue's length, readable without the lock (spinning threads, `needsDrain`).
+  queued: AtomicUsize,
+  /// Rayon jobs now looping in `run_queued`; at most `thread_count`, so that a burst of submits
+  /// wakes threads only while some thread is not already draining the queue.
+  runners: AtomicUsize,
+  next_id: AtomicU64,
+  outbox: Arc<Outbox>,
+  spin: Duration,
+  max_queue: usize,
+}
+
+struct State {
+  queue: PriorityQueue<Job>,
+  /// Tokens of the tasks running now, by id (and of ones just finished, until their thread
+  /// takes its next task: cancelling those is harmless).
+  running: HashMap<u64, CancelToken>,
+  accepting: bool,
+}
+
+impl Engine {
+  /// Builds the pool's own rayon threads (never rayon's global pool). `wake` is called from any
+  /// thread when a batch of completions is ready for `Outbox::take_batch`.
+  pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, String> {
+    let threads = rayon::ThreadPoolBuilder::new()
+      .num_threads(config.threads)
+      .thread_name(|index| format!("corepool-{index}"))
+      .build()
+      .map_err(|err| format!("could not start the pool's threads: {err}"))?;
+    Ok(Arc::new(Engine {
+      threads,
+      thread_count: config.threads,
+      state: Mutex::new(State {
+        queue: PriorityQueue::default(),
+        running: HashMap::new(),
+        accepting: true,
+      }),
+      idle: Condvar::new(),
+      in_flight: AtomicUsize::new(0),
+      active: AtomicUsize::new(0),
+      queued: AtomicUsize::new(0),
+      runners: AtomicUsize::new(0),
+      next_id: AtomicU64::new(1),
+      outbox: Arc::new(Outbox::new(config.task_count, wake)),
+      spin: config.spin,
+      max_queue: config.max_queue,
+    }))
+  }
+
+  pub fn outbox(&self) -> &Outbox {
+    &self.outbox
+  }
+
+  /// Queues `work`; returns the task's id, which its completion will carry.
+  pub fn submit(
+    self: &Arc<Self>,
+    task: TaskId,
+    priority: Priority,
+    timeout: Option<Duration>,
+    work: Work,
+  ) -> Result<u64, SubmitError> {
+    let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+    {
+      let mut state = self.lock();
+      if !state.accepting {
+        return Err(SubmitError::Closed);
+      }
+      if state.queue.len() >= self.max_queue {
+        return Err(SubmitError::QueueFull);
+      }
+      self.outbox.record_submit(task);
+      state.queue.push(priority, Job::new(id, task, work, timeout, self.outbox.clone()));
+      self.queued.fetch_add(1, Ordering::AcqRel);
+    }
+    self.ensure_runner();
+    Ok(id)
+  }
+
+  /// Starts one more runner on the pool's threads unless every thread already has one.
+  fn ensure_runner(self: &Arc<Self>) {
+    let claimed = self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| {
+      (runners < self.thread_count).then_some(runners + 1)
+    });
+    if claimed.is_ok() {
+      let engine = Arc::clone(self);
+      self.threads.spawn(move || engine.run_queued());
+    }
+  }
+
+  /// Cancels one task by id, queued or running.
+  pub fn cancel(&self, id: u64) -> CancelOutcome {
+    let mut state = self.lock();
+    if let Some(job) = state.queue.remove_where(|job| job.id == id) {
+      self.queued.fetch_sub(1, Ordering::AcqRel);
+      drop(state);
+      job.finish_silently(TaskError::Cancelled);
+      return CancelOutcome::Removed;
+    }
+    match state.running.get(&id) {
+      Some(token) => {
+        token.cancel();
+        CancelOutcome::Signalled
+      }
+      None => CancelOutcome::Unknown,
+    }
+  }
+
+  /// Removes every queued task, counting each as cancelled; returns their ids for the caller to
+  /// reject. Running tasks go on.
+  pub fn cancel_queued(&self) -> Vec<u64> {
+    let jobs = {
+      let mut state = self.lock();
+      self.queued.store(0, Ordering::Release);
+      state.queue.drain_all()
+    };
+    jobs
+      .into_iter()
+      .map(|job| {
+        let id = job.id;
+        job.finish_silently(TaskError::PoolClosed);
+        id
+      })
+      .collect()
+  }
+
+  /// Sets the token of every running task; each settles through the outbox when it notices.
+  pub fn cancel_running(&self) {
+    for token in self.lock().running.values() {
+      token.cancel();
+    }
+  }
+
+  /// Stops accepting work. Idempotent.
+  pub fn stop_accepting(&self) {
+    self.lock().accepting = false;
+  }
+
+  /// Stops accepting, cancels everything and blocks until no pool thread is touching a task.
+  /// After this returns, `wake` is never called again. Idempotent.
+  pub fn shutdown(&self) -> Vec<u64> {
+    self.stop_accepting();
+    let removed = self.cancel_queued();
+    self.cancel_running();
+    let mut state = self.lock();
+    while self.in_flight.load(Ordering::Acquire) > 0 {
+      state = self.idle.wait(state).unwrap_or_else(|e| e.into_inner());
+    }
+    removed
+  }
+
+  pub fn queued(&self) -> usize {
+    self.queued.load(Ordering::Acquire)
+  }
+
+  pub fn stats(&self) -> EngineStats {
+    EngineStats {
+      threads: self.thread_count,
+      active: self.active.load(Ordering::Acquire),
+      queued: self.queued.load(Ordering::Acquire),
+      total: self.outbox.total.snapshot(),
+      per_task: self.outbox.per_task.iter().map(|c| c.snapshot()).collect(),
+    }
+  }
+
+  fn lock(&self) -> MutexGuard<'_, State> {
+    // A poisoned lock only means a panic elsewhere while holding it; the state stays consistent
+    // because every critical section here is panic-free.
+    self.state.lock().unwrap_or_else(|e| e.into_inner())
+  }
+
+  /// Runs queued tasks until none is left, then polls for `spin` before handing the thread back.
+  fn run_queued(self: Arc<Self>) {
+    let mut finished = None;
+    loop {
+      while let Some(job) = self.take_next(finished.take()) {
+        finished = Some(self.run(job));
+      }
+      if self.spin_for_work() {
+        continue;
+      }
+      self.runners.fetch_sub(1, Ordering::AcqRel);
+      // A submit that saw every runner busy did not start one: if its task is still queued,
+      // this runner stays (or another was started meanwhile and takes it).
+      if self.queued.load(Ordering::Acquire) == 0 {
+        return;
+      }
+      let rejoined = self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| {
+        (runners < self.thread_count).then_some(runners + 1)
+      });
+      if rejoined.is_err() {
+        return;
+      }
+    }
+  }
+
+  /// Under one lock: forgets the token of the task this thread just finished, and takes the next.
+  fn take_next(&self, finished: Option<u64>) -> Option<Job> {
+    let mut state = self.lock();
+    if let Some(id) = finished {
+      state.running.remove(&id);
+    }
+    let job = state.queue.pop()?;
+    self.queued.fetch_sub(1, Ordering::AcqRel);
+    self.in_flight.fetch_add(1, Ordering::AcqRel);
+    self.active.fetch_add(1, Ordering::AcqRel);
+    state.running.insert(job.id, job.token.clone());
+    Some(job)
+  }
+
+  /// Runs one job and settles it; returns its id, whose token `take_next` then forgets.
+  fn run(&self, mut job: Job) -> u64 {
+    job.token.start_clock(job.timeout);
+    let work = job.work.take().expect("a queued job holds its work until it runs");
+    let result = job.token.check().and_then(|()| {
+      catch_unwind(AssertUnwindSafe(|| work(&job.token))).unwrap_or_else(|payload| {
+        Err(TaskError::Panicked(panic_message(payload.as_ref())))
+      })
+    });
+    let id = job.id;
+    // Not active any more before JS can see the result, so `stats()` after `await` reads 0.
+    self.active.fetch_sub(1, Ordering::AcqRel);
+    job.finish(result);
+    if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+      // Taking the lock orders this wake-up after `shutdown`'s check of `in_flight`.
+      let _state = self.lock();
+      self.idle.notify_all();
+    }
+    id
+  }
+
+  /// Polls for queued work for up to `spin`: waking a parked thread costs far more than this.
+  fn spin_for_work(&self) -> bool {
+    if self.spin.is_zero() {
+      return false;
+    }
+    let deadline = Instant::now() + self.spin;
+    loop {
+      for _ in 0..64 {
+        if self.queued.load(Ordering::Acquire) > 0 {
+          return true;
+        }
+        std::hint::spin_loop();
+      }
+      if Instant::now() >= deadline {
+        return false;
+      }
+    }
+  }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+  if let Some(message) = payload.downcast_ref::<&str>() {
+    message.to_string()
+  } else if let Some(message) = payload.downcast_ref::<String>() {
+    message.clone()
+  } else {
+    "the task panicked with a non-string payload".to_string()
+  }
+}
+
+#[cfg(test)]
+mod tests;

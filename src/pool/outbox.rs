@@ -1,0 +1,100 @@
+//! Where settled tasks go: the stats counters and the batch of completions for the JS thread.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use super::{Output, TaskError, TaskId};
+
+/// One settled task, on its way to the JS thread.
+#[derive(Debug)]
+pub struct Completion {
+  pub id: u64,
+  pub result: Result<Output, TaskError>,
+}
+
+/// Counts for one task name (or for the whole pool).
+#[derive(Default)]
+pub struct Counters {
+  pub submitted: AtomicU64,
+  pub completed: AtomicU64,
+  pub failed: AtomicU64,
+  pub cancelled: AtomicU64,
+}
+
+/// A plain copy of `Counters`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountersSnapshot {
+  pub submitted: u64,
+  pub completed: u64,
+  pub failed: u64,
+  pub cancelled: u64,
+}
+
+impl Counters {
+  pub fn snapshot(&self) -> CountersSnapshot {
+    CountersSnapshot {
+      submitted: self.submitted.load(Ordering::Acquire),
+      completed: self.completed.load(Ordering::Acquire),
+      failed: self.failed.load(Ordering::Acquire),
+      cancelled: self.cancelled.load(Ordering::Acquire),
+    }
+  }
+
+  fn count(&self, result: &Result<Output, TaskError>) {
+    let counter = match result {
+      Ok(_) => &self.completed,
+      Err(error) if error.is_abort() => &self.cancelled,
+      Err(_) => &self.failed,
+    };
+    counter.fetch_add(1, Ordering::AcqRel);
+  }
+}
+
+/// Settled tasks wait here for the JS thread; `wake` runs once per batch, when the first
+/// completion lands after the JS thread last took the batch.
+pub struct Outbox {
+  pending: Mutex<Vec<Completion>>,
+  wake_scheduled: AtomicBool,
+  wake: Box<dyn Fn() + Send + Sync>,
+  pub total: Counters,
+  pub per_task: Vec<Counters>,
+}
+
+impl Outbox {
+  pub fn new(task_count: usize, wake: Box<dyn Fn() + Send + Sync>) -> Outbox {
+    Outbox {
+      pending: Mutex::new(Vec::new()),
+      wake_scheduled: AtomicBool::new(false),
+      wake,
+      total: Counters::default(),
+      per_task: (0..task_count).map(|_| Counters::default()).collect(),
+    }
+  }
+
+  pub(super) fn record_submit(&self, task: TaskId) {
+    self.total.submitted.fetch_add(1, Ordering::AcqRel);
+    self.per_task[task].submitted.fetch_add(1, Ordering::AcqRel);
+  }
+
+  pub(super) fn record(&self, task: TaskId, result: &Result<Output, TaskError>) {
+    self.total.count(result);
+    self.per_task[task].count(result);
+  }
+
+  pub(super) fn settle(&self, id: u64, task: TaskId, result: Result<Output, TaskError>) {
+    self.record(task, &result);
+    self.pending.lock().unwrap_or_else(|e| e.into_inner()).push(Completion { id, result });
+    if !self.wake_scheduled.swap(true, Ordering::AcqRel) {
+      (self.wake)();
+    }
+  }
+
+  /// Takes every completion so far. Called by the JS thread when woken.
+  pub fn take_batch(&self) -> Vec<Completion> {
+    // Clear the flag first: a completion pushed after this point schedules a new wake.
+    self.wake_scheduled.store(false, Ordering::Release);
+    let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+    let capacity = pending.len().max(16);
+    std::mem::replace(&mut *pending, Vec::with_capacity(capacity))
+  }
+}

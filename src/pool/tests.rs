@@ -1,0 +1,219 @@
+//! Engine tests: every submitted job settles exactly once, whatever happens to it.
+
+use super::*;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+
+/// An engine whose completions are collected by a test instead of a JS thread.
+struct Harness {
+  engine: Arc<Engine>,
+  woken: mpsc::Receiver<()>,
+}
+
+impl Harness {
+  fn new(threads: usize, max_queue: usize) -> Harness {
+    let (tx, woken) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let engine = Engine::new(
+      EngineConfig { threads, spin: Duration::from_micros(20), max_queue, task_count: 2 },
+      Box::new(move || {
+        let _ = tx.lock().unwrap().send(());
+      }),
+    )
+    .unwrap();
+    Harness { engine, woken }
+  }
+
+  /// Waits until `count` completions arrived in total and returns them.
+  fn collect(&self, count: usize) -> Vec<Completion> {
+    let mut all = Vec::new();
+    while all.len() < count {
+      self.woken.recv_timeout(Duration::from_secs(10)).expect("a wake for every batch");
+      all.extend(self.engine.outbox().take_batch());
+    }
+    all
+  }
+}
+
+/// A task that reports it started, then waits for a gate, checking its token.
+fn gated(started: Arc<AtomicBool>, gate: Arc<AtomicBool>) -> Work {
+  Box::new(move |token| {
+    started.store(true, Ordering::Release);
+    while !gate.load(Ordering::Acquire) {
+      token.check()?;
+      std::thread::yield_now();
+    }
+    Ok(Output::Undefined)
+  })
+}
+
+fn wait_for(flag: &AtomicBool) {
+  while !flag.load(Ordering::Acquire) {
+    std::thread::yield_now();
+  }
+}
+
+fn value(n: f64) -> Work {
+  Box::new(move |_| Ok(Output::Number(n)))
+}
+
+#[test]
+fn every_task_settles_exactly_once_with_its_own_result() {
+  let h = Harness::new(2, usize::MAX);
+  let ids: Vec<u64> = (0..1000).map(|n| h.engine.submit(0, Priority::Normal, None, value(n as f64)).unwrap()).collect();
+  let mut done = h.collect(1000);
+  done.sort_by_key(|c| c.id);
+  assert_eq!(done.len(), 1000);
+  for (n, (completion, id)) in done.iter().zip(&ids).enumerate() {
+    assert_eq!(completion.id, *id);
+    assert_eq!(completion.result, Ok(Output::Number(n as f64)));
+  }
+  let stats = h.engine.stats();
+  assert_eq!(stats.total, CountersSnapshot { submitted: 1000, completed: 1000, failed: 0, cancelled: 0 });
+  assert_eq!(stats.per_task[0].submitted, 1000);
+}
+
+#[test]
+fn tasks_run_on_the_pools_own_named_threads() {
+  let h = Harness::new(1, usize::MAX);
+  h.engine
+    .submit(0, Priority::Normal, None, Box::new(|_| Ok(Output::String(std::thread::current().name().unwrap_or("").into()))))
+    .unwrap();
+  assert_eq!(h.collect(1)[0].result, Ok(Output::String("corepool-0".into())));
+}
+
+#[test]
+fn a_panic_rejects_one_task_and_the_thread_keeps_serving() {
+  let h = Harness::new(1, usize::MAX);
+  h.engine.submit(0, Priority::Normal, None, Box::new(|_| panic!("kernel exploded"))).unwrap();
+  h.engine.submit(1, Priority::Normal, None, value(7.0)).unwrap();
+  let mut done = h.collect(2);
+  done.sort_by_key(|c| c.id);
+  assert_eq!(done[0].result, Err(TaskError::Panicked("kernel exploded".into())));
+  assert_eq!(done[1].result, Ok(Output::Number(7.0)));
+  let stats = h.engine.stats();
+  assert_eq!((stats.per_task[0].failed, stats.per_task[1].completed), (1, 1));
+}
+
+#[test]
+fn cancelling_a_queued_task_removes_it_so_it_never_runs() {
+  let h = Harness::new(1, usize::MAX);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  let blocker = h.engine.submit(0, Priority::Normal, None, gated(started.clone(), gate.clone())).unwrap();
+  wait_for(&started);
+  let ran = Arc::new(AtomicBool::new(false));
+  let ran_in_task = ran.clone();
+  let queued = h
+    .engine
+    .submit(1, Priority::Normal, None, Box::new(move |_| {
+      ran_in_task.store(true, Ordering::Release);
+      Ok(Output::Undefined)
+    }))
+    .unwrap();
+  assert_eq!(h.engine.cancel(queued), CancelOutcome::Removed);
+  assert_eq!(h.engine.cancel(queued), CancelOutcome::Unknown);
+  gate.store(true, Ordering::Release);
+  let done = h.collect(1);
+  assert_eq!(done[0].id, blocker);
+  h.engine.shutdown();
+  assert!(!ran.load(Ordering::Acquire));
+  assert_eq!(h.engine.stats().total, CountersSnapshot { submitted: 2, completed: 1, failed: 0, cancelled: 1 });
+}
+
+#[test]
+fn cancelling_a_running_task_stops_it_at_its_next_check() {
+  let h = Harness::new(1, usize::MAX);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  let id = h.engine.submit(0, Priority::Normal, None, gated(started.clone(), gate)).unwrap();
+  wait_for(&started);
+  assert_eq!(h.engine.stats().active, 1);
+  assert_eq!(h.engine.cancel(id), CancelOutcome::Signalled);
+  let done = h.collect(1);
+  assert_eq!(done[0].result, Err(TaskError::Cancelled));
+  assert_eq!(h.engine.stats().total.cancelled, 1);
+}
+
+#[test]
+fn a_timeout_counts_from_the_start_of_the_run() {
+  let h = Harness::new(1, usize::MAX);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, Some(Duration::from_millis(5)), gated(started, gate)).unwrap();
+  assert_eq!(h.collect(1)[0].result, Err(TaskError::TimedOut));
+  assert_eq!(h.engine.stats().total.failed, 1);
+}
+
+#[test]
+fn a_full_queue_refuses_the_task_without_counting_it() {
+  let h = Harness::new(1, 1);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, None, gated(started.clone(), gate.clone())).unwrap();
+  wait_for(&started);
+  h.engine.submit(0, Priority::Normal, None, value(1.0)).unwrap();
+  assert_eq!(h.engine.submit(0, Priority::Normal, None, value(2.0)), Err(SubmitError::QueueFull));
+  assert_eq!(h.engine.queued(), 1);
+  gate.store(true, Ordering::Release);
+  h.collect(2);
+  assert_eq!(h.engine.stats().total.submitted, 2);
+}
+
+#[test]
+fn queued_tasks_run_in_priority_order() {
+  let h = Harness::new(1, usize::MAX);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, None, gated(started.clone(), gate.clone())).unwrap();
+  wait_for(&started);
+  let low = h.engine.submit(0, Priority::Low, None, value(0.0)).unwrap();
+  let normal = h.engine.submit(0, Priority::Normal, None, value(0.0)).unwrap();
+  let high = h.engine.submit(0, Priority::High, None, value(0.0)).unwrap();
+  gate.store(true, Ordering::Release);
+  let order: Vec<u64> = h.collect(4).iter().skip(1).map(|c| c.id).collect();
+  assert_eq!(order, [high, normal, low]);
+}
+
+#[test]
+fn shutdown_settles_queued_and_running_tasks_and_refuses_new_ones() {
+  let h = Harness::new(1, usize::MAX);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, None, gated(started.clone(), gate)).unwrap();
+  wait_for(&started);
+  let queued = h.engine.submit(1, Priority::Normal, None, value(1.0)).unwrap();
+  assert_eq!(h.engine.shutdown(), vec![queued]);
+  assert_eq!(h.engine.shutdown(), Vec::<u64>::new());
+  assert_eq!(h.engine.submit(0, Priority::Normal, None, value(1.0)), Err(SubmitError::Closed));
+  assert_eq!(h.collect(1)[0].result, Err(TaskError::Cancelled));
+  assert_eq!(h.engine.stats().total, CountersSnapshot { submitted: 2, completed: 0, failed: 0, cancelled: 2 });
+}
+
+#[test]
+fn a_dropped_job_settles_as_pool_closed() {
+  let outbox = Arc::new(Outbox::new(1, Box::new(|| {})));
+  drop(Job::new(9, 0, value(1.0), None, outbox.clone()));
+  let batch = outbox.take_batch();
+  assert_eq!(batch.len(), 1);
+  assert_eq!((batch[0].id, &batch[0].result), (9, &Err(TaskError::PoolClosed)));
+  assert_eq!(outbox.total.snapshot().cancelled, 1);
+}
+
+#[test]
+fn parallel_kernels_split_work_across_the_same_pool() {
+  use rayon::prelude::*;
+  let h = Harness::new(2, usize::MAX);
+  h.engine
+    .submit(0, Priority::Normal, None, Box::new(|_| {
+      let names: std::collections::BTreeSet<String> = (0..64)
+        .into_par_iter()
+        .map(|_| {
+          std::thread::sleep(Duration::from_millis(1));
+          std::thread::current().name().unwrap_or("").to_string()
+        })
+        .collect();
+      Ok(Output::Array(names.into_iter().map(Output::String).collect()))
+    }))
+    .unwrap();
+  match &h.collect(1)[0].result {
+    Ok(Output::Array(names)) => {
+      assert!(names.iter().all(|n| matches!(n, Output::String(s) if s.starts_with("corepool-"))))
+    }
+    other => panic!("unexpected {other:?}"),
+  }
+}

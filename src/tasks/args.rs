@@ -1,0 +1,124 @@
+//! Reading and validating a task's JS arguments: `input` and task-specific `options` fields.
+
+use napi::sys;
+
+use crate::js::{Bytes, Js, JsFailure, Kind};
+use crate::pool::TaskError;
+
+/// A task's arguments on the JS thread. Objects whose memory a task borrows are pushed to
+/// `keep`, and the surface holds a reference to each until the task settles.
+pub struct TaskArgs<'a> {
+  pub js: Js,
+  pub input: sys::napi_value,
+  options: Option<sys::napi_value>,
+  pub(crate) keep: &'a mut Vec<sys::napi_value>,
+}
+
+fn read_failed(name: &str) -> impl Fn(JsFailure) -> TaskError + '_ {
+  move |_| TaskError::invalid(format!("{name} could not be read"))
+}
+
+impl<'a> TaskArgs<'a> {
+  pub(crate) fn new(js: Js, input: sys::napi_value, options: Option<sys::napi_value>, keep: &'a mut Vec<sys::napi_value>) -> Self {
+    TaskArgs { js, input, options, keep }
+  }
+
+  /// A short description of a value for error messages: `got -1`, `got a string`.
+  pub fn describe(&self, value: sys::napi_value) -> String {
+    match self.js.kind(value) {
+      Ok(Kind::Number) => match self.js.to_f64(value) {
+        Ok(n) => format!("{n}"),
+        Err(_) => "a number".into(),
+      },
+      Ok(Kind::String) => "a string".into(),
+      Ok(Kind::Undefined) => "undefined".into(),
+      Ok(Kind::Null) => "null".into(),
+      Ok(Kind::Boolean) => "a boolean".into(),
+      Ok(Kind::BigInt) => "a bigint".into(),
+      Ok(Kind::Object) => {
+        if self.js.is_array(value).unwrap_or(false) {
+          "an array".into()
+        } else {
+          "an object".into()
+        }
+      }
+      _ => "a value of another type".into(),
+    }
+  }
+
+  /// A whole number in `0..=max`, from a JS number.
+  pub fn uint(&self, value: sys::napi_value, name: &str, max: u64) -> Result<u64, TaskError> {
+    let bad = || TaskError::invalid(format!("{name} must be an integer from 0 to {max}, got {}", self.describe(value)));
+    if self.js.kind(value).map_err(read_failed(name))? != Kind::Number {
+      return Err(bad());
+    }
+    let n = self.js.to_f64(value).map_err(read_failed(name))?;
+    if !(n.is_finite() && n.fract() == 0.0 && n >= 0.0 && n <= max as f64) {
+      return Err(bad());
+    }
+    Ok(n as u64)
+  }
+
+  /// `input` as a whole number in `0..=max`.
+  pub fn input_uint(&self, max: u64) -> Result<u64, TaskError> {
+    self.uint(self.input, "input", max)
+  }
+
+  /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place) or a string (UTF-8).
+  pub fn bytes(&mut self, value: sys::napi_value, name: &str) -> Result<Bytes, TaskError> {
+    use crate::js::View;
+    match self.js.byte_view(value).map_err(read_failed(name))? {
+      View::Borrowed { ptr, len, .. } => {
+        self.keep.push(value);
+        Ok(Js::borrowed_bytes(ptr, len))
+      }
+      View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
+      View::None => Err(TaskError::invalid(format!(
+        "{name} must be a Buffer, TypedArray, DataView, ArrayBuffer or string, got {}",
+        self.describe(value)
+      ))),
+    }
+  }
+
+  pub fn input_bytes(&mut self) -> Result<Bytes, TaskError> {
+    self.bytes(self.input, "input")
+  }
+
+  /// `options[key]`, or `None` when options or the field is absent (undefined).
+  pub fn option(&self, key: &str) -> Result<Option<sys::napi_value>, TaskError> {
+    let Some(options) = self.options else { return Ok(None) };
+    let value = self.js.get(options, key).map_err(|_| TaskError::invalid(format!("options.{key} could not be read")))?;
+    match self.js.kind(value) {
+      Ok(Kind::Undefined) => Ok(None),
+      _ => Ok(Some(value)),
+    }
+  }
+
+  /// `options[key]` as one of `allowed` strings; `None` when absent.
+  pub fn option_choice(&self, key: &str, allowed: &[&'static str]) -> Result<Option<&'static str>, TaskError> {
+    let Some(value) = self.option(key)? else { return Ok(None) };
+    let text = match self.js.kind(value) {
+      Ok(Kind::String) => self.js.to_string(value).ok(),
+      _ => None,
+    };
+    match text.and_then(|text| allowed.iter().find(|choice| **choice == text)) {
+      Some(choice) => Ok(Some(choice)),
+      None => Err(TaskError::invalid(format!(
+        "options.{key} must be one of '{}', got {}",
+        allowed.join("', '"),
+        self.describe(value)
+      ))),
+    }
+  }
+
+  /// `options[key]` as a whole number in `min..=max`; `None` when absent.
+  pub fn option_uint(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, TaskError> {
+    let Some(value) = self.option(key)? else { return Ok(None) };
+    let name = format!("options.{key}");
+    let n = self.uint(value, &name, max)?;
+    if n < min {
+      return Err(TaskError::invalid(format!("{name} must be an integer from {min} to {max}, got {n}")));
+    }
+    Ok(Some(n))
+  }
+}
