@@ -30,7 +30,11 @@ impl<'a> TaskArgs<'a> {
         Ok(n) => format!("{n}"),
         Err(_) => "a number".into(),
       },
-      Ok(Kind::String) => "a string".into(),
+      Ok(Kind::String) => match self.js.to_string(value) {
+        Ok(text) if text.chars().count() > 40 => format!("'{}...'", text.chars().take(40).collect::<String>()),
+        Ok(text) => format!("'{text}'"),
+        Err(_) => "a string".into(),
+      },
       Ok(Kind::Undefined) => "undefined".into(),
       Ok(Kind::Null) => "null".into(),
       Ok(Kind::Boolean) => "a boolean".into(),
