@@ -20,6 +20,8 @@ test('new Pool validates its options with errors that name the option', () => {
   throwsWith({ threads: 1025 }, RangeError, /^options.threads must be from 1 to 1024, got 1025$/)
   throwsWith({ spinMicros: -1 }, RangeError, /^options.spinMicros must be from 0 to 10000, got -1$/)
   throwsWith({ maxQueue: 'lots' }, TypeError, /^options.maxQueue must be a number, got 'lots'$/)
+  throwsWith({ niceIncrement: 20 }, RangeError, /^options.niceIncrement must be from 0 to 19, got 20$/)
+  throwsWith({ niceIncrement: 'low' }, TypeError, /^options.niceIncrement must be an integer, got 'low'$/)
   throwsWith({ maxQueue: -1 }, RangeError, /^options.maxQueue must be a non-negative integer or Infinity, got -1$/)
 })
 

@@ -14,7 +14,8 @@ const MAX_SPIN_MICROS = 10_000
 const DEFAULTS = Object.freeze({
   threads: binding.availableCores(),
   spinMicros: 20,
-  maxQueue: Infinity
+  maxQueue: Infinity,
+  niceIncrement: 0
 })
 
 /** The pool's promises, by task id, waiting for their settlement from the native side. */
@@ -34,10 +35,10 @@ class Pool extends EventEmitter {
 
   constructor (options = {}) {
     super()
-    const { threads, spinMicros, maxQueue } = validatePoolOptions(options)
+    const { threads, spinMicros, maxQueue, niceIncrement } = validatePoolOptions(options)
     this.#threads = threads
     this.#maxQueue = maxQueue
-    this.#native = new binding.NativePool(threads, spinMicros, maxQueue, (batch) => this.#settleBatch(batch))
+    this.#native = new binding.NativePool(threads, spinMicros, maxQueue, niceIncrement, (ids, values, errors) => this.#settleBatch(ids, values, errors))
   }
 
   /** The number of threads this pool runs. */
@@ -204,22 +205,34 @@ class Pool extends EventEmitter {
     entry.reject(error)
   }
 
-  /** The native wake-up: `[id, code, value, ...]`, code undefined for a value. */
-  #settleBatch (batch) {
-    this.#outstanding -= batch.length / 3
-    for (let i = 0; i < batch.length; i += 3) {
-      const id = batch[i]
+  /**
+   * The native wake-up for one batch: `ids` (Float64Array); `values[i]` for ids[i], or no array
+   * when every value is undefined; `errors` as flat `[index, code, message, ...]`, or none.
+   */
+  #settleBatch (ids, values, errors) {
+    this.#outstanding -= ids.length
+    let nextError = errors === undefined ? -1 : errors[0]
+    let errorAt = 0
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]
+      const failed = i === nextError
+      let code, message
+      if (failed) {
+        code = errors[errorAt + 1]
+        message = errors[errorAt + 2]
+        errorAt += 3
+        nextError = errorAt < errors.length ? errors[errorAt] : -1
+      }
       const entry = this.#pending.get(id)
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-      const code = batch[i + 1]
-      if (code === undefined) {
-        entry.resolve(batch[i + 2])
+      if (!failed) {
+        entry.resolve(values === undefined ? undefined : values[i])
       } else if (code === 'ABORT_ERR') {
         entry.reject(abortError(entry.signal?.aborted ? entry.signal.reason : this.#closeReason))
       } else {
-        entry.reject(taskError(code, batch[i + 2]))
+        entry.reject(taskError(code, message))
       }
     }
     this.#afterSettle()
@@ -249,7 +262,10 @@ function validatePoolOptions (options) {
   if (maxQueue !== Infinity && (!Number.isInteger(maxQueue) || maxQueue < 0)) {
     throw invalidArg(`options.maxQueue must be a non-negative integer or Infinity, got ${maxQueue}`, RangeError)
   }
-  return { threads, spinMicros, maxQueue }
+  const niceIncrement = options.niceIncrement ?? DEFAULTS.niceIncrement
+  if (!Number.isInteger(niceIncrement)) throw invalidArg(`options.niceIncrement must be an integer, got ${describe(niceIncrement)}`)
+  if (niceIncrement < 0 || niceIncrement > 19) throw invalidArg(`options.niceIncrement must be from 0 to 19, got ${niceIncrement}`, RangeError)
+  return { threads, spinMicros, maxQueue, niceIncrement }
 }
 
 function isAbortSignal (value) {

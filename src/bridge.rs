@@ -12,7 +12,7 @@ use std::time::Duration;
 use napi::sys;
 
 use crate::js::{output_to_js, Js, JsResult};
-use crate::pool::{CancelOutcome, Engine, EngineConfig, Priority, SubmitError};
+use crate::pool::{CancelOutcome, Engine, EngineConfig, Output, Priority, SubmitError};
 use crate::tasks::{registry, TaskArgs};
 
 /// One pool as the JS thread sees it. Invariant: only touched on the JS thread of `env`; it
@@ -209,9 +209,10 @@ impl Bridge {
     }
   }
 
-  /// Builds `[id, code, value, id, code, value, ...]` for one batch: `code` is undefined for a
-  /// value and the error code for a failure, whose message is then `value`.
-  fn take_batch(&mut self, js: Js) -> JsResult<Option<(sys::napi_value, sys::napi_value)>> {
+  /// Builds the arguments of `onSettle(ids, values, errors)` for one batch: `ids` a Float64Array;
+  /// `values` an array (index-aligned with `ids`) or undefined when every value is undefined;
+  /// `errors` a flat `[index, code, message, ...]` array or undefined when nothing failed.
+  fn take_batch(&mut self, js: Js) -> JsResult<Option<[sys::napi_value; 4]>> {
     if self.on_settle.is_null() {
       return Ok(None);
     }
@@ -219,28 +220,46 @@ impl Bridge {
     if batch.is_empty() {
       return Ok(None);
     }
-    let array = js.array(batch.len() * 3)?;
     let undefined = js.undefined()?;
-    for (index, completion) in batch.iter().enumerate() {
+    let (mut values, mut errors) = (undefined, undefined);
+    let mut error_count = 0;
+    let mut ids = Vec::with_capacity(batch.len());
+    for (index, completion) in batch.into_iter().enumerate() {
+      ids.push(completion.id as f64);
       let kept = self.kept.remove(&completion.id).unwrap_or_default();
-      let input = kept.first().and_then(|reference| js.reference_value(*reference).ok());
-      let (code, value) = match &completion.result {
-        Ok(output) => match output_to_js(js, output.clone(), input) {
-          Ok(value) => (undefined, value),
-          Err(_) => (js.string("ERR_INTERNAL")?, js.string("the result could not be converted to a JS value")?),
-        },
-        Err(error) => (js.string(error.code())?, js.string(&error.to_string())?),
+      let failure = match completion.result {
+        Ok(Output::Undefined) => None,
+        Ok(output) => {
+          let input = kept.first().and_then(|reference| js.reference_value(*reference).ok());
+          match output_to_js(js, output, input) {
+            Ok(value) => {
+              if values == undefined {
+                values = js.array(ids.capacity())?;
+              }
+              js.set_element(values, index as u32, value)?;
+              None
+            }
+            Err(_) => Some(("ERR_INTERNAL".to_string(), "the result could not be converted to a JS value".to_string())),
+          }
+        }
+        Err(error) => Some((error.code().to_string(), error.to_string())),
       };
+      if let Some((code, message)) = failure {
+        if errors == undefined {
+          errors = js.array(0)?;
+        }
+        for (offset, value) in [js.number(index as f64)?, js.string(&code)?, js.string(&message)?].into_iter().enumerate() {
+          js.set_element(errors, (error_count * 3 + offset) as u32, value)?;
+        }
+        error_count += 1;
+      }
       for reference in kept {
         js.unref(reference);
       }
-      let base = (index * 3) as u32;
-      js.set_element(array, base, js.number(completion.id as f64)?)?;
-      js.set_element(array, base + 1, code)?;
-      js.set_element(array, base + 2, value)?;
     }
-    self.settled(batch.len());
-    Ok(Some((array, js.reference_value(self.on_settle)?)))
+    self.settled(ids.len());
+    let ids = js.typed_array(sys::TypedarrayType::float64_array, ids)?;
+    Ok(Some([js.reference_value(self.on_settle)?, ids, values, errors]))
   }
 }
 
@@ -254,8 +273,8 @@ unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, con
   let (js, bridge) = unsafe { (Js::from_raw(env), &*(context as *const RefCell<Bridge>)) };
   // The borrow ends before JS runs: `onSettle` may call back into the pool.
   let taken = bridge.borrow_mut().take_batch(js);
-  if let Ok(Some((batch, on_settle))) = taken {
-    let _ = js.call(on_settle, &[batch]);
+  if let Ok(Some([on_settle, ids, values, errors])) = taken {
+    let _ = js.call(on_settle, &[ids, values, errors]);
   }
 }
 

@@ -47,14 +47,15 @@ fn failure(status: js::JsFailure) -> Error {
 
 #[napi]
 impl NativePool {
-  /// `onSettle(batch)` receives `[id, code, value, ...]` triples (see `Bridge::take_batch`).
+  /// `onSettle(ids, values, errors)` settles one batch (see `Bridge::take_batch`).
   #[napi(constructor)]
-  pub fn new(env: Env, threads: u32, spin_micros: u32, max_queue: f64, on_settle: Unknown) -> Result<Self> {
+  pub fn new(env: Env, threads: u32, spin_micros: u32, max_queue: f64, nice_increment: u32, on_settle: Unknown) -> Result<Self> {
     let config = EngineConfig {
       threads: threads as usize,
       spin: Duration::from_micros(spin_micros as u64),
       max_queue: if max_queue.is_finite() { max_queue as usize } else { usize::MAX },
       task_count: tasks::registry().len(),
+      nice_increment: nice_increment as i32,
     };
     // SAFETY: `env` is this callback's env, and index.js passes a function as `onSettle`.
     let bridge = unsafe { Bridge::create(js_of(&env), config, on_settle.raw()) }.map_err(failure)?;

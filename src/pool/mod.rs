@@ -31,6 +31,9 @@ pub struct EngineConfig {
   /// Queued (not running) tasks beyond this are refused with `SubmitError::QueueFull`.
   pub max_queue: usize,
   pub task_count: usize,
+  /// Added to each pool thread's nice value (Linux), so the event loop's thread wins the CPU
+  /// whenever it wakes while the pool is saturated. 0 leaves the threads as they are.
+  pub nice_increment: i32,
 }
 
 /// Why `submit` refused a task; the task never ran and was never counted.
@@ -99,6 +102,7 @@ impl Engine {
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
       .thread_name(|index| format!("corepool-{index}"))
+      .start_handler(move |_| lower_thread_priority(config.nice_increment))
       .build()
       .map_err(|err| format!("could not start the pool's threads: {err}"))?;
     Ok(Arc::new(Engine {
@@ -320,6 +324,23 @@ impl Engine {
       }
     }
   }
+}
+
+/// Lowers the calling thread's scheduling priority by `increment` nice levels (Linux only; a
+/// failure leaves the priority unchanged, which is safe).
+fn lower_thread_priority(increment: i32) {
+  #[cfg(target_os = "linux")]
+  if increment > 0 {
+    // SAFETY: plain syscalls on the calling thread: gettid has no preconditions, and
+    // setpriority(PRIO_PROCESS, tid) only changes that thread's nice value.
+    unsafe {
+      let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+      let current = libc::getpriority(libc::PRIO_PROCESS, tid);
+      libc::setpriority(libc::PRIO_PROCESS, tid, (current + increment).min(19));
+    }
+  }
+  #[cfg(not(target_os = "linux"))]
+  let _ = increment;
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
