@@ -64,6 +64,10 @@ export declare class Pool extends EventEmitter {
   /** True while the queue holds maxQueue tasks or more; 'drain' is emitted when it falls below. */
   readonly needsDrain: boolean
   exec<T extends TaskName> (task: T, input: TaskMap[T]['input'], options?: ExecOptions & TaskMap[T]['options']): Promise<TaskMap[T]['output']>
+  /** One call for many inputs: results in order (rejects with the first failure). */
+  execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options?: ExecOptions & TaskMap[T]['options'] & { settled?: false }): Promise<Array<TaskMap[T]['output']>>
+  /** One call for many inputs: one settled entry per input, like Promise.allSettled. */
+  execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options: ExecOptions & TaskMap[T]['options'] & { settled: true }): Promise<Array<PromiseSettledResult<TaskMap[T]['output']>>>
   stats (): PoolStats
   /** Finishes queued and running tasks, then stops the threads. With force, queued tasks reject with an AbortError. */
   close (options?: { force?: boolean }): Promise<void>

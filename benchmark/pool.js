@@ -133,6 +133,24 @@ async function main () {
   table(Object.entries(trips).map(([implementation, s]) => ({
     implementation, p50: fmt(median(s.map((x) => x.p50)), 1), p99: fmt(median(s.map((x) => x.p99)), 1)
   })))
+  const pool = new Pool({ threads: THREADS })
+  const tiny = new Array(200_000).fill(0)
+  const check = await pool.execMany('noop', tiny)
+  if (check.length !== tiny.length || check.some((v) => v !== undefined)) throw new Error('execMany gave wrong results')
+  const batch = await rotate({
+    'execMany(noop, 200k inputs)': () => pool.execMany('noop', tiny),
+    'Promise.all(inputs.map(exec))': () => Promise.all(tiny.map((i) => pool.exec('noop', i)))
+  }, ROUNDS, async (run) => {
+    const start = process.hrtime.bigint()
+    await run()
+    return tiny.length / (Number(process.hrtime.bigint() - start) / 1e9)
+  })
+  await pool.close()
+  console.log('\nBatch submit of tiny tasks (median of rounds):')
+  const batchRows = Object.entries(batch).map(([way, samples]) => ({ way, 'tasks/s': fmt(median(samples)) }))
+  table(batchRows)
+  ratios.execMany = median(batch['execMany(noop, 200k inputs)'])
+  ratios.execAll = median(batch['Promise.all(inputs.map(exec))'])
   await close()
 
   const startup = { corepool: [], piscina: [] }
@@ -153,6 +171,8 @@ async function main () {
   console.log('\nRatios from this run:')
   table([
     { measure: 'no-op throughput, corepool / piscina', value: `${fmt(ratios['noop/corepool'] / ratios['noop/piscina'], 1)}x`, target: '>= 25x' },
+    { measure: 'execMany no-op tasks/s', value: fmt(ratios.execMany), target: '>= 5,000,000' },
+    { measure: 'execMany / Promise.all(map(exec)), tiny tasks', value: `${fmt(ratios.execMany / ratios.execAll, 1)}x`, target: '>= 10x' },
     { measure: 'fib(25) throughput, corepool / piscina', value: `${fmt(ratios['fib(25)/corepool'] / ratios['fib(25)/piscina'], 2)}x`, target: '' },
     { measure: 'sha256 64 KiB throughput, corepool / piscina', value: `${fmt(ratios['sha256 64 KiB/corepool'] / ratios['sha256 64 KiB/piscina'], 2)}x`, target: '' },
     { measure: 'sha256 64 KiB throughput, corepool / main thread', value: `${fmt(ratios['sha256 64 KiB/corepool'] / ratios['sha256 64 KiB/main thread'], 2)}x`, target: '' }

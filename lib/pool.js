@@ -7,6 +7,10 @@ const { codedError, abortError, invalidArg, taskError, describe } = require('./e
 const TASK_NAMES = binding.taskNames()
 const TASK_INDEX = new Map(TASK_NAMES.map((name, index) => [name, index]))
 const PRIORITIES = { high: 0, normal: 1, low: 2 }
+/** How `submit` treats its input: one task, or an execMany batch (all-or-nothing, or settled). */
+const SINGLE = 0
+const MANY_ALL = 1
+const MANY_SETTLED = 2
 const MAX_THREADS = 1024
 const MAX_SPIN_MICROS = 10_000
 
@@ -55,13 +59,33 @@ class Pool extends EventEmitter {
   /** Runs `task` on a pool thread; resolves with its result. Never throws synchronously. */
   exec (task, input, options) {
     try {
-      return this.#exec(task, input, options)
+      return this.#submit(task, input, options, SINGLE)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  #exec (task, input, options) {
+  /**
+   * Runs `task` once per element of `inputs`, submitted in one crossing into native code and
+   * spread over the pool's threads; resolves with the results in order (rejecting with the first
+   * failure), or with `{ status, value | reason }` per input when `options.settled` is true.
+   * One `signal` cancels the whole batch. Never throws synchronously.
+   */
+  execMany (task, inputs, options) {
+    try {
+      if (!Array.isArray(inputs)) throw invalidArg(`inputs must be an array, got ${describe(inputs)}`)
+      let mode = MANY_ALL
+      if (options !== undefined && options !== null && typeof options === 'object' && options.settled !== undefined) {
+        if (typeof options.settled !== 'boolean') throw invalidArg(`options.settled must be a boolean, got ${describe(options.settled)}`)
+        if (options.settled) mode = MANY_SETTLED
+      }
+      return this.#submit(task, inputs, options, mode)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #submit (task, input, options, mode) {
     if (this.#state !== 'open') {
       return Promise.reject(codedError('ERR_POOL_CLOSED', 'the pool is closed'))
     }
@@ -94,7 +118,7 @@ class Pool extends EventEmitter {
         if (signal.aborted) return Promise.reject(abortError(signal.reason))
       }
     }
-    const id = this.#native.submit(index, input, options, priority, timeout)
+    const id = this.#native.submit(index, input, options, priority, timeout, mode)
     if (typeof id !== 'number') {
       if (id.code === 'ERR_QUEUE_FULL') this.#needsDrain = true
       return Promise.reject(id)
@@ -102,7 +126,7 @@ class Pool extends EventEmitter {
     this.#outstanding++
     let entry
     const promise = new Promise((resolve, reject) => {
-      entry = { resolve, reject, signal, onAbort: null }
+      entry = { resolve, reject, signal, onAbort: null, mode }
     })
     this.#pending.set(id, entry)
     if (signal !== null) {
@@ -228,7 +252,9 @@ class Pool extends EventEmitter {
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
       if (!failed) {
-        entry.resolve(values === undefined ? undefined : values[i])
+        const value = values === undefined ? undefined : values[i]
+        if (entry.mode === SINGLE) entry.resolve(value)
+        else settleMany(entry, value[0], value[1])
       } else if (code === 'ABORT_ERR') {
         entry.reject(abortError(entry.signal?.aborted ? entry.signal.reason : this.#closeReason))
       } else {
@@ -245,6 +271,20 @@ class Pool extends EventEmitter {
     }
     this.#maybeFinishClose()
   }
+}
+
+/** Settles an execMany promise from its `values` and flat `[index, code, message, ...]` errors. */
+function settleMany (entry, values, errors) {
+  if (entry.mode === MANY_ALL) {
+    if (errors === undefined) entry.resolve(values)
+    else entry.reject(taskError(errors[1], errors[2]))
+    return
+  }
+  const results = values.map((value) => ({ status: 'fulfilled', value }))
+  for (let i = 0; errors !== undefined && i < errors.length; i += 3) {
+    results[errors[i]] = { status: 'rejected', reason: taskError(errors[i + 1], errors[i + 2]) }
+  }
+  entry.resolve(results)
 }
 
 function validatePoolOptions (options) {

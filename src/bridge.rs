@@ -13,7 +13,7 @@ use napi::sys;
 
 use crate::js::{output_to_js, Js, JsResult};
 use crate::pool::{CancelOutcome, Engine, EngineConfig, Output, Priority, SubmitError};
-use crate::tasks::{registry, TaskArgs};
+use crate::tasks::{prepare_many, registry, BatchMode, TaskArgs};
 
 /// One pool as the JS thread sees it. Invariant: only touched on the JS thread of `env`; it
 /// outlives its threadsafe function, which owns one `Rc` to it until its finalizer runs.
@@ -101,7 +101,9 @@ impl Bridge {
     self.env
   }
 
-  /// Validates the arguments with the task's own `prepare`, then queues the work.
+  /// Validates the arguments with the task's own `prepare`, then queues the work. With `many`,
+  /// `input` is an array and every element becomes one item of a single batch job.
+  #[allow(clippy::too_many_arguments)]
   pub fn submit(
     &mut self,
     js: Js,
@@ -110,12 +112,17 @@ impl Bridge {
     options: Option<sys::napi_value>,
     priority: Priority,
     timeout: Option<Duration>,
+    many: Option<BatchMode>,
   ) -> Submitted {
     let Some(def) = registry().get(task) else {
       return Submitted::Refused { code: "ERR_UNKNOWN_TASK".into(), message: format!("no task has the index {task}") };
     };
     let mut keep = Vec::new();
-    let work = match (def.prepare)(&mut TaskArgs::new(js, input, options, &mut keep)) {
+    let prepared = match many {
+      None => (def.prepare)(&mut TaskArgs::new(js, input, options, &mut keep)),
+      Some(mode) => prepare_many(def, js, input, options, mode, &mut keep),
+    };
+    let work = match prepared {
       Ok(work) => work,
       Err(error) => return Submitted::Refused { code: error.code().into(), message: error.to_string() },
     };

@@ -17,6 +17,7 @@ use napi_derive::napi;
 use bridge::{Bridge, SharedBridge, Submitted};
 use js::{Js, Kind};
 use pool::{CancelOutcome, EngineConfig, Priority};
+use tasks::BatchMode;
 
 /// The names of every registered task; a task's index in this list is its id in `submit`.
 #[napi]
@@ -63,8 +64,10 @@ impl NativePool {
   }
 
   /// Queues a task. Returns its id (a number), or an Error with `code` if it was refused; it
-  /// never throws for a refused task.
+  /// never throws for a refused task. `many`: 0 for one input, 1 for an `execMany` batch that
+  /// fails as a whole, 2 for one whose items settle one by one.
   #[napi]
+  #[allow(clippy::too_many_arguments)]
   pub fn submit<'env>(
     &self,
     env: &'env Env,
@@ -73,6 +76,7 @@ impl NativePool {
     options: Unknown,
     priority: u32,
     timeout_ms: f64,
+    many: u32,
   ) -> Result<Unknown<'env>> {
     let js = js_of(env);
     let options = match js.kind(options.raw()) {
@@ -81,7 +85,12 @@ impl NativePool {
     };
     let priority = Priority::from_index(priority).unwrap_or(Priority::Normal);
     let timeout = (timeout_ms.is_finite() && timeout_ms > 0.0).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
-    let submitted = self.bridge.borrow_mut().submit(js, task as usize, input.raw(), options, priority, timeout);
+    let many = match many {
+      1 => Some(BatchMode::All),
+      2 => Some(BatchMode::Settled),
+      _ => None,
+    };
+    let submitted = self.bridge.borrow_mut().submit(js, task as usize, input.raw(), options, priority, timeout, many);
     let value = match submitted {
       Submitted::Id(id) => js.number(id as f64),
       Submitted::Refused { code, message } => create_error(js, &code, &message),

@@ -32,6 +32,7 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
       }
       Ok(array)
     }
+    Output::Settled(items) => settled_to_js(js, items, input),
     Output::Object(fields) => {
       let object = js.object()?;
       for (key, item) in fields {
@@ -41,4 +42,40 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
       Ok(object)
     }
   }
+}
+
+/// A batch's results as `[values, errors]`: `values[i]` for each item (undefined where it
+/// failed), and `errors` as flat `[index, code, message, ...]`, or undefined when none failed.
+/// `inputs` is the batch's input array: an item resolving with its input gets `inputs[i]`.
+fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inputs: Option<sys::napi_value>) -> JsResult<sys::napi_value> {
+  let values = js.array(items.len())?;
+  let undefined = js.undefined()?;
+  let mut errors = undefined;
+  let mut error_count = 0u32;
+  for (index, item) in items.into_iter().enumerate() {
+    let index = index as u32;
+    let value = match item {
+      Ok(Output::Undefined) => undefined,
+      Ok(Output::Input) => match inputs {
+        Some(array) => js.get_element(array, index)?,
+        None => undefined,
+      },
+      Ok(output) => output_to_js(js, output, None)?,
+      Err(error) => {
+        if errors == undefined {
+          errors = js.array(0)?;
+        }
+        for (offset, part) in [js.number(index as f64)?, js.string(error.code())?, js.string(&error.to_string())?].into_iter().enumerate() {
+          js.set_element(errors, error_count * 3 + offset as u32, part)?;
+        }
+        error_count += 1;
+        undefined
+      }
+    };
+    js.set_element(values, index, value)?;
+  }
+  let pair = js.array(2)?;
+  js.set_element(pair, 0, values)?;
+  js.set_element(pair, 1, errors)?;
+  Ok(pair)
 }

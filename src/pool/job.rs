@@ -30,6 +30,8 @@ pub enum Output {
   Input,
   Array(Vec<Output>),
   Object(Vec<(&'static str, Output)>),
+  /// One result per input of a batch (`execMany`), in input order.
+  Settled(Vec<Result<Output, TaskError>>),
 }
 
 /// A submitted task. It settles exactly once: through `finish`, `finish_silently`, or else its Drop,

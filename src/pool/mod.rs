@@ -343,7 +343,7 @@ fn lower_thread_priority(increment: i32) {
   let _ = increment;
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
   if let Some(message) = payload.downcast_ref::<&str>() {
     message.to_string()
   } else if let Some(message) = payload.downcast_ref::<String>() {

@@ -3,6 +3,7 @@
 //! returns the `Work` that runs on a pool thread.
 
 mod args;
+mod batch;
 mod hash;
 mod math;
 mod testing;
@@ -10,6 +11,7 @@ mod testing;
 use std::sync::LazyLock;
 
 pub use args::TaskArgs;
+pub use batch::{prepare_many, BatchMode};
 
 use crate::pool::{TaskError, Work};
 
