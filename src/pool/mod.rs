@@ -99,6 +99,7 @@ impl Engine {
   /// Builds the pool's own rayon threads (never rayon's global pool). `wake` is called from any
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
   pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, String> {
+    quiet_panics_on_pool_threads();
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
       .thread_name(|index| format!("corepool-{index}"))
@@ -324,6 +325,22 @@ impl Engine {
       }
     }
   }
+}
+
+/// A kernel's panic reaches JS as the task's rejection (`ERR_TASK_PANICKED` with its message),
+/// so the default hook's report on stderr would only be noise in a server's logs. Panics on
+/// every other thread still go to the hook that was installed before.
+fn quiet_panics_on_pool_threads() {
+  static INSTALL: std::sync::Once = std::sync::Once::new();
+  INSTALL.call_once(|| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+      let on_pool_thread = std::thread::current().name().is_some_and(|name| name.starts_with("corepool-"));
+      if !on_pool_thread {
+        previous(info);
+      }
+    }));
+  });
 }
 
 /// Lowers the calling thread's scheduling priority by `increment` nice levels (Linux only; a
