@@ -62,24 +62,22 @@ impl Js {
     let env = self.raw();
     let (mut data, mut len) = (ptr::null_mut(), 0usize);
     let mut is = false;
-    // SAFETY (every unsafe block in this function): `env` is the live env of this JS thread
-    // (`Js` invariant) and every out-pointer is a live local.
-    check(unsafe { sys::napi_is_typedarray(env, value, &mut is) })?;
+    raw!(sys::napi_is_typedarray(self.env, value, &mut is))?;
     if is {
       let (mut kind, mut arraybuffer, mut offset) = (0, ptr::null_mut(), 0usize);
-      check(unsafe { sys::napi_get_typedarray_info(env, value, &mut kind, &mut len, &mut data, &mut arraybuffer, &mut offset) })?;
+      raw!(sys::napi_get_typedarray_info(env, value, &mut kind, &mut len, &mut data, &mut arraybuffer, &mut offset))?;
       let byte_len = len * element_size(kind);
       return Ok(View::Borrowed { ptr: data as *const u8, len: byte_len, element: Some(kind) });
     }
-    check(unsafe { sys::napi_is_dataview(env, value, &mut is) })?;
+    raw!(sys::napi_is_dataview(env, value, &mut is))?;
     if is {
       let (mut arraybuffer, mut offset) = (ptr::null_mut(), 0usize);
-      check(unsafe { sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut arraybuffer, &mut offset) })?;
+      raw!(sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut arraybuffer, &mut offset))?;
       return Ok(View::Borrowed { ptr: data as *const u8, len, element: None });
     }
-    check(unsafe { sys::napi_is_arraybuffer(env, value, &mut is) })?;
+    raw!(sys::napi_is_arraybuffer(env, value, &mut is))?;
     if is {
-      check(unsafe { sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len) })?;
+      raw!(sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len))?;
       return Ok(View::Borrowed { ptr: data as *const u8, len, element: None });
     }
     if self.kind(value)? == super::Kind::String {

@@ -1,12 +1,6 @@
 //! Thin, checked wrappers over the raw N-API calls the surface needs. Everything here runs on
 //! the JS thread of the environment it was given.
 
-mod bytes;
-mod convert;
-
-pub use bytes::Bytes;
-pub(crate) use bytes::View;
-pub use convert::output_to_js;
 
 use std::ffi::{c_void, CString};
 use std::ptr;
@@ -54,6 +48,13 @@ macro_rules! raw {
     check(unsafe { $call })
   };
 }
+
+mod bytes;
+mod convert;
+
+pub use bytes::Bytes;
+pub(crate) use bytes::View;
+pub use convert::output_to_js;
 
 impl Js {
   /// # Safety

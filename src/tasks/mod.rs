@@ -16,6 +16,7 @@ pub use batch::{prepare_many, BatchMode};
 use crate::pool::{TaskError, Work};
 
 /// One named task: `prepare` validates on the JS thread and returns what runs off it.
+#[derive(Clone, Copy)]
 pub struct TaskDef {
   pub name: &'static str,
   pub prepare: fn(&mut TaskArgs) -> Result<Work, TaskError>,
@@ -23,7 +24,7 @@ pub struct TaskDef {
 
 static REGISTRY: LazyLock<Vec<TaskDef>> = LazyLock::new(|| {
   let families: [&[TaskDef]; 3] = [math::TASKS, hash::TASKS, testing::TASKS];
-  families.into_iter().flat_map(|family| family.iter()).map(|def| TaskDef { ..*def }).collect()
+  families.into_iter().flat_map(|family| family.iter()).copied().collect()
 });
 
 /// Every task, in a stable order: a task's index is its id for stats.
@@ -31,12 +32,6 @@ pub fn registry() -> &'static [TaskDef] {
   &REGISTRY
 }
 
-impl Clone for TaskDef {
-  fn clone(&self) -> Self {
-    TaskDef { ..*self }
-  }
-}
-impl Copy for TaskDef {}
 
 /// Runs a loop body `count` times in chunks, checking the token between chunks.
 pub(crate) const CHECK_EVERY: u64 = 1 << 16;
