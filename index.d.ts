@@ -3,7 +3,10 @@
 import { EventEmitter } from 'node:events'
 
 /** Bytes a task reads in place (strings are encoded as UTF-8). Do not mutate or transfer them until the promise settles. */
-export type BytesInput = Buffer | ArrayBufferView | ArrayBuffer | string
+export type BytesInput = Buffer | ArrayBufferView | ArrayBuffer | string | FileInput
+
+/** A file corepool reads (or, as `options.destination`, writes) itself, off the JS thread. */
+export interface FileInput { path: string }
 
 export interface DigestOptions { encoding?: 'hex' | 'base64' }
 export interface DigestBufferOptions { encoding: 'buffer' }
@@ -34,6 +37,8 @@ export interface ExecOptions {
   timeout?: number
   /** Queue priority; lower levels age so they never starve. Default 'normal'. */
   priority?: 'high' | 'normal' | 'low'
+  /** For tasks whose result is bytes: write it to this file and resolve with `{ path, bytesWritten }`. */
+  destination?: FileInput
 }
 
 export interface PoolOptions {

@@ -34,7 +34,7 @@ test('exec rejects bad input with a code and a message naming the argument', asy
 
   await t.test('sha256 rejects inputs that are not bytes or strings, and bad encodings', async () => {
     for (const input of [undefined, null, 42, {}, [1, 2], true]) {
-      await rejects(pool.exec('sha256', input), 'ERR_INVALID_ARG', /^input must be a Buffer, TypedArray, DataView, ArrayBuffer or string, got /)
+      await rejects(pool.exec('sha256', input), 'ERR_INVALID_ARG', /^input must be a Buffer, TypedArray, DataView, ArrayBuffer, string or \{ path \}, got /)
     }
     await rejects(pool.exec('sha256', 'x', { encoding: 'latin1' }), 'ERR_INVALID_ARG', /^options.encoding must be one of 'hex', 'base64', 'buffer', got 'latin1'$/)
   })

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use napi::sys;
 
+use crate::files;
 use crate::js::{output_to_js, Js, JsResult};
 use crate::pool::{CancelOutcome, Engine, EngineConfig, Output, Priority, SubmitError};
 use crate::tasks::{prepare_many, registry, BatchMode, TaskArgs};
@@ -117,16 +118,23 @@ impl Bridge {
     let Some(def) = registry().get(task) else {
       return Submitted::Refused { code: "ERR_UNKNOWN_TASK".into(), message: format!("no task has the index {task}") };
     };
-    let mut keep = Vec::new();
+    let (mut keep, mut files) = (Vec::new(), Vec::new());
     let prepared = match many {
-      None => (def.prepare)(&mut TaskArgs::new(js, input, options, &mut keep)),
-      Some(mode) => prepare_many(def, js, input, options, mode, &mut keep),
+      None => (def.prepare)(&mut TaskArgs::new(js, input, options, &mut keep, &mut files)),
+      Some(mode) => prepare_many(def, js, input, options, mode, &mut keep, &mut files),
     };
-    let work = match prepared {
-      Ok(work) => work,
+    let staged = prepared.and_then(|work| {
+      let destination = match options {
+        Some(options) => TaskArgs::new(js, input, Some(options), &mut Vec::new(), &mut Vec::new()).destination()?,
+        None => None,
+      };
+      Ok((work, files::stages(files, destination)?))
+    });
+    let (work, stages) = match staged {
+      Ok(staged) => staged,
       Err(error) => return Submitted::Refused { code: error.code().into(), message: error.to_string() },
     };
-    match self.engine.submit(task, priority, timeout, work) {
+    match self.engine.submit_staged(task, priority, timeout, work, stages) {
       Ok(id) => {
         if !keep.is_empty() {
           let refs = keep.into_iter().filter_map(|value| js.reference(value).ok()).collect();

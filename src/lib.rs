@@ -4,6 +4,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod bridge;
+mod files;
 mod js;
 pub mod pool;
 pub mod tasks;

@@ -1,7 +1,9 @@
 //! Byte inputs read in place: a Buffer, TypedArray, DataView or ArrayBuffer is not copied; a
 //! string is encoded to UTF-8 once.
 
+use std::path::PathBuf;
 use std::ptr;
+use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 
@@ -14,6 +16,14 @@ pub struct Bytes {
   ptr: *const u8,
   len: usize,
   owned: Option<Vec<u8>>,
+  file: Option<Arc<FileSlot>>,
+}
+
+/// A `{ path }` input: its bytes are read by the task's I/O stage before the task is queued.
+/// Invariant: `data` is set before the task's work runs (the engine queues it only then).
+pub struct FileSlot {
+  pub path: PathBuf,
+  pub data: OnceLock<Vec<u8>>,
 }
 
 // SAFETY: a borrowed `Bytes` is only read, and its memory stays alive and in place until the task
@@ -25,12 +35,20 @@ unsafe impl Sync for Bytes {}
 
 impl Bytes {
   pub fn owned(data: Vec<u8>) -> Bytes {
-    Bytes { ptr: data.as_ptr(), len: data.len(), owned: Some(data) }
+    Bytes { ptr: data.as_ptr(), len: data.len(), owned: Some(data), file: None }
+  }
+
+  /// Bytes that the I/O stage loads from `slot.path` before the work runs.
+  pub fn file(slot: Arc<FileSlot>) -> Bytes {
+    Bytes { ptr: ptr::null(), len: 0, owned: None, file: Some(slot) }
   }
 
   pub fn as_slice(&self) -> &[u8] {
     if let Some(owned) = &self.owned {
       return owned;
+    }
+    if let Some(file) = &self.file {
+      return file.data.get().map(Vec::as_slice).unwrap_or(&[]);
     }
     if self.len == 0 {
       return &[];
@@ -39,12 +57,18 @@ impl Bytes {
     unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
   }
 
+  /// The length; for a file input, 0 until the I/O stage has read it.
   pub fn len(&self) -> usize {
-    self.len
+    self.as_slice().len()
   }
 
   pub fn is_empty(&self) -> bool {
-    self.len == 0
+    self.len() == 0
+  }
+
+  /// Whether the bytes come from a `{ path }` input (their length is unknown before the run).
+  pub fn is_file(&self) -> bool {
+    self.file.is_some()
   }
 }
 
@@ -88,7 +112,7 @@ impl Js {
 
   /// A `Bytes` over a borrowed view; the caller must keep the JS object referenced.
   pub(crate) fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
-    Bytes { ptr, len, owned: None }
+    Bytes { ptr, len, owned: None, file: None }
   }
 }
 

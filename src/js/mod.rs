@@ -52,7 +52,7 @@ macro_rules! raw {
 mod bytes;
 mod convert;
 
-pub use bytes::Bytes;
+pub use bytes::{Bytes, FileSlot};
 pub(crate) use bytes::View;
 pub use convert::output_to_js;
 

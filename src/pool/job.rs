@@ -34,6 +34,10 @@ pub enum Output {
   Settled(Vec<Result<Output, TaskError>>),
 }
 
+/// Hands a task's result on instead of settling it at once: for I/O after the CPU work (writing
+/// a file), which must run off the pool's threads. It settles the task through `Settle`.
+pub type AfterHook = Box<dyn FnOnce(Result<Output, TaskError>, super::Settle) + Send>;
+
 /// A submitted task. It settles exactly once: through `finish`, `finish_silently`, or else its Drop,
 /// which settles it as `PoolClosed` so that no promise is ever left pending.
 pub struct Job {
@@ -42,19 +46,25 @@ pub struct Job {
   pub(super) work: Option<Work>,
   pub(super) token: CancelToken,
   pub(super) timeout: Option<Duration>,
+  pub(super) after: Option<AfterHook>,
   outbox: Arc<Outbox>,
   settled: bool,
 }
 
 impl Job {
   pub(super) fn new(id: u64, task: TaskId, work: Work, timeout: Option<Duration>, outbox: Arc<Outbox>) -> Job {
-    Job { id, task, work: Some(work), token: CancelToken::new(), timeout, outbox, settled: false }
+    Job { id, task, work: Some(work), token: CancelToken::new(), timeout, after: None, outbox, settled: false }
   }
 
   /// Settles through the completion queue: the JS thread will see it.
   pub(super) fn finish(mut self, result: Result<Output, TaskError>) {
     self.settled = true;
     self.outbox.settle(self.id, self.task, result);
+  }
+
+  /// Drops a job that was never submitted: nothing to count or deliver.
+  pub(super) fn finish_unsubmitted(mut self) {
+    self.settled = true;
   }
 
   /// Settles in the stats only: the caller (on the JS thread) settles the promise itself.

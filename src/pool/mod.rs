@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 pub use cancel::CancelToken;
 pub use error::TaskError;
-pub use job::{Output, TaskId, Work};
+pub use job::{AfterHook, Output, TaskId, Work};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 
@@ -52,6 +52,36 @@ pub enum CancelOutcome {
   Signalled,
   /// It has already settled (or never existed).
   Unknown,
+}
+
+/// I/O stages around a task's CPU work; the engine runs neither itself.
+#[derive(Default)]
+pub struct Stages {
+  /// Starts loading inputs off the pool and calls the callback once, when they are ready.
+  pub before: Option<Box<dyn FnOnce(Box<dyn FnOnce(Result<(), TaskError>) + Send>) + Send>>,
+  pub after: Option<AfterHook>,
+}
+
+/// The right to settle a task whose result went to an `after` hook; dropping it unused settles
+/// the task as `PoolClosed`. Invariant: holds its job until `finish` or drop.
+pub struct Settle {
+  engine: Arc<Engine>,
+  job: Option<Job>,
+}
+
+impl Settle {
+  pub fn finish(mut self, result: Result<Output, TaskError>) {
+    if let Some(job) = self.job.take() {
+      job.finish(result);
+    }
+  }
+}
+
+impl Drop for Settle {
+  fn drop(&mut self) {
+    drop(self.job.take()); // settles as PoolClosed if `finish` did not run
+    self.engine.leave_flight();
+  }
 }
 
 /// A plain copy of the pool's counters.
@@ -92,6 +122,8 @@ struct State {
   /// Tokens of the tasks running now, by id (and of ones just finished, until their thread
   /// takes its next task: cancelling those is harmless).
   running: HashMap<u64, CancelToken>,
+  /// Jobs whose `before` stage (loading input files) has not ended yet, with their priority.
+  loading: HashMap<u64, (Priority, Job)>,
   accepting: bool,
 }
 
@@ -112,6 +144,7 @@ impl Engine {
       state: Mutex::new(State {
         queue: PriorityQueue::default(),
         running: HashMap::new(),
+        loading: HashMap::new(),
         accepting: true,
       }),
       idle: Condvar::new(),
@@ -138,21 +171,80 @@ impl Engine {
     timeout: Option<Duration>,
     work: Work,
   ) -> Result<u64, SubmitError> {
+    self.submit_staged(task, priority, timeout, work, Stages::default())
+  }
+
+  /// Like `submit`, with I/O stages around the work: `before` runs first, off the pool, and the
+  /// job is queued only once it calls its `ready` callback; `after` receives the result.
+  pub fn submit_staged(
+    self: &Arc<Self>,
+    task: TaskId,
+    priority: Priority,
+    timeout: Option<Duration>,
+    work: Work,
+    stages: Stages,
+  ) -> Result<u64, SubmitError> {
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+    let mut job = Job::new(id, task, work, timeout, self.outbox.clone());
+    job.after = stages.after;
     {
       let mut state = self.lock();
       if !state.accepting {
+        job.finish_unsubmitted();
         return Err(SubmitError::Closed);
       }
-      if state.queue.len() >= self.max_queue {
+      if state.queue.len() + state.loading.len() >= self.max_queue {
+        job.finish_unsubmitted();
         return Err(SubmitError::QueueFull);
       }
       self.outbox.record_submit(task);
-      state.queue.push(priority, Job::new(id, task, work, timeout, self.outbox.clone()));
-      self.queued.fetch_add(1, Ordering::AcqRel);
+      if stages.before.is_none() {
+        state.queue.push(priority, job);
+        self.queued.fetch_add(1, Ordering::AcqRel);
+      } else {
+        state.loading.insert(id, (priority, job));
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+      }
     }
-    self.ensure_runner();
+    match stages.before {
+      None => self.ensure_runner(),
+      Some(before) => {
+        let engine = Arc::clone(self);
+        before(Box::new(move |loaded| engine.loaded(id, loaded)));
+      }
+    }
     Ok(id)
+  }
+
+  /// The `before` stage of job `id` ended: queue the job, or settle it with the stage's error.
+  fn loaded(self: &Arc<Self>, id: u64, loaded: Result<(), TaskError>) {
+    let held = self.lock().loading.remove(&id);
+    match (held, loaded) {
+      (Some((priority, job)), Ok(())) => {
+        {
+          let mut state = self.lock();
+          if state.accepting {
+            state.queue.push(priority, job);
+            self.queued.fetch_add(1, Ordering::AcqRel);
+          } else {
+            drop(state);
+            job.finish_silently(TaskError::PoolClosed);
+          }
+        }
+        self.ensure_runner();
+      }
+      (Some((_, job)), Err(error)) => job.finish(Err(error)),
+      (None, _) => {} // cancelled while loading: already settled
+    }
+    self.leave_flight();
+  }
+
+  fn leave_flight(&self) {
+    if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+      // Taking the lock orders this wake-up after `shutdown`'s check of `in_flight`.
+      let _state = self.lock();
+      self.idle.notify_all();
+    }
   }
 
   /// Starts one more runner on the pool's threads unless every thread already has one.
@@ -175,6 +267,11 @@ impl Engine {
       job.finish_silently(TaskError::Cancelled);
       return CancelOutcome::Removed;
     }
+    if let Some((_, job)) = state.loading.remove(&id) {
+      drop(state);
+      job.finish_silently(TaskError::Cancelled);
+      return CancelOutcome::Removed;
+    }
     match state.running.get(&id) {
       Some(token) => {
         token.cancel();
@@ -190,7 +287,9 @@ impl Engine {
     let jobs = {
       let mut state = self.lock();
       self.queued.store(0, Ordering::Release);
-      state.queue.drain_all()
+      let mut jobs = state.queue.drain_all();
+      jobs.extend(state.loading.drain().map(|(_, (_, job))| job));
+      jobs
     };
     jobs
       .into_iter()
@@ -252,7 +351,7 @@ impl Engine {
     let mut finished = None;
     loop {
       while let Some(job) = self.take_next(finished.take()) {
-        finished = Some(self.run(job));
+        finished = Some(Engine::run(&self, job));
       }
       if self.spin_for_work() {
         continue;
@@ -287,7 +386,7 @@ impl Engine {
   }
 
   /// Runs one job and settles it; returns its id, whose token `take_next` then forgets.
-  fn run(&self, mut job: Job) -> u64 {
+  fn run(self: &Arc<Self>, mut job: Job) -> u64 {
     job.token.start_clock(job.timeout);
     let work = job.work.take().expect("a queued job holds its work until it runs");
     let result = job.token.check().and_then(|()| {
@@ -298,11 +397,13 @@ impl Engine {
     let id = job.id;
     // Not active any more before JS can see the result, so `stats()` after `await` reads 0.
     self.active.fetch_sub(1, Ordering::AcqRel);
-    job.finish(result);
-    if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-      // Taking the lock orders this wake-up after `shutdown`'s check of `in_flight`.
-      let _state = self.lock();
-      self.idle.notify_all();
+    match job.after.take() {
+      // Still in flight until the hook settles it: shutdown waits for that too.
+      Some(after) => after(result, Settle { engine: Arc::clone(self), job: Some(job) }),
+      None => {
+        job.finish(result);
+        self.leave_flight();
+      }
     }
     id
   }

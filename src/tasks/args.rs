@@ -2,7 +2,10 @@
 
 use napi::sys;
 
-use crate::js::{Bytes, Js, JsFailure, Kind};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use crate::js::{Bytes, FileSlot, Js, JsFailure, Kind};
 use crate::pool::TaskError;
 
 /// A task's arguments on the JS thread. Objects whose memory a task borrows are pushed to
@@ -12,6 +15,8 @@ pub struct TaskArgs<'a> {
   pub input: sys::napi_value,
   options: Option<sys::napi_value>,
   pub(crate) keep: &'a mut Vec<sys::napi_value>,
+  /// `{ path }` inputs, read by the task's I/O stage before it is queued.
+  pub(crate) files: &'a mut Vec<Arc<FileSlot>>,
 }
 
 fn read_failed(name: &str) -> impl Fn(JsFailure) -> TaskError + '_ {
@@ -19,8 +24,14 @@ fn read_failed(name: &str) -> impl Fn(JsFailure) -> TaskError + '_ {
 }
 
 impl<'a> TaskArgs<'a> {
-  pub(crate) fn new(js: Js, input: sys::napi_value, options: Option<sys::napi_value>, keep: &'a mut Vec<sys::napi_value>) -> Self {
-    TaskArgs { js, input, options, keep }
+  pub(crate) fn new(
+    js: Js,
+    input: sys::napi_value,
+    options: Option<sys::napi_value>,
+    keep: &'a mut Vec<sys::napi_value>,
+    files: &'a mut Vec<Arc<FileSlot>>,
+  ) -> Self {
+    TaskArgs { js, input, options, keep, files }
   }
 
   /// A short description of a value for error messages: `got -1`, `got a string`.
@@ -68,7 +79,8 @@ impl<'a> TaskArgs<'a> {
     self.uint(self.input, "input", max)
   }
 
-  /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place) or a string (UTF-8).
+  /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place), a string (UTF-8),
+  /// or `{ path }`: a file that corepool reads itself, off the JS thread, before the task runs.
   pub fn bytes(&mut self, value: sys::napi_value, name: &str) -> Result<Bytes, TaskError> {
     use crate::js::View;
     match self.js.byte_view(value).map_err(read_failed(name))? {
@@ -77,11 +89,34 @@ impl<'a> TaskArgs<'a> {
         Ok(Js::borrowed_bytes(ptr, len))
       }
       View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
-      View::None => Err(TaskError::invalid(format!(
-        "{name} must be a Buffer, TypedArray, DataView, ArrayBuffer or string, got {}",
-        self.describe(value)
-      ))),
+      View::None => match self.path_field(value, name)? {
+        Some(path) => {
+          let slot = Arc::new(FileSlot { path, data: OnceLock::new() });
+          self.files.push(slot.clone());
+          Ok(Bytes::file(slot))
+        }
+        None => Err(TaskError::invalid(format!(
+          "{name} must be a Buffer, TypedArray, DataView, ArrayBuffer, string or {{ path }}, got {}",
+          self.describe(value)
+        ))),
+      },
     }
+  }
+
+  /// `value.path` when `value` is an object with a non-empty string `path`.
+  pub fn path_field(&self, value: sys::napi_value, name: &str) -> Result<Option<PathBuf>, TaskError> {
+    if self.js.kind(value).map_err(read_failed(name))? != Kind::Object || self.js.is_array(value).unwrap_or(false) {
+      return Ok(None);
+    }
+    let path = self.js.get(value, "path").map_err(read_failed(name))?;
+    if self.js.kind(path).map_err(read_failed(name))? != Kind::String {
+      return Ok(None);
+    }
+    let path = self.js.to_string(path).map_err(read_failed(name))?;
+    if path.is_empty() || path.contains('\0') {
+      return Err(TaskError::invalid(format!("{name}.path must be a non-empty file path without NUL bytes")));
+    }
+    Ok(Some(PathBuf::from(path)))
   }
 
   pub fn input_bytes(&mut self) -> Result<Bytes, TaskError> {
@@ -95,6 +130,15 @@ impl<'a> TaskArgs<'a> {
     match self.js.kind(value) {
       Ok(Kind::Undefined) => Ok(None),
       _ => Ok(Some(value)),
+    }
+  }
+
+  /// `options.destination`: `{ path }` of a file the task's bytes result is written to.
+  pub fn destination(&self) -> Result<Option<PathBuf>, TaskError> {
+    let Some(value) = self.option("destination")? else { return Ok(None) };
+    match self.path_field(value, "options.destination")? {
+      Some(path) => Ok(Some(path)),
+      None => Err(TaskError::invalid(format!("options.destination must be {{ path: string }}, got {}", self.describe(value)))),
     }
   }
 

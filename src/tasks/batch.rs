@@ -7,7 +7,9 @@ use napi::sys;
 use rayon::prelude::*;
 
 use super::{TaskArgs, TaskDef};
-use crate::js::{Js, Kind};
+use std::sync::Arc;
+
+use crate::js::{FileSlot, Js, Kind};
 use crate::pool::{Output, TaskError, Work};
 
 /// How a batch reports failures of single items.
@@ -31,6 +33,7 @@ pub fn prepare_many(
   options: Option<sys::napi_value>,
   mode: BatchMode,
   keep: &mut Vec<sys::napi_value>,
+  files: &mut Vec<Arc<FileSlot>>,
 ) -> Result<Work, TaskError> {
   let not_array = || TaskError::invalid("inputs must be an array");
   if js.kind(inputs).map_err(|_| not_array())? != Kind::Object || !js.is_array(inputs).map_err(|_| not_array())? {
@@ -42,7 +45,7 @@ pub fn prepare_many(
   for index in 0..count {
     let input = js.get_element(inputs, index as u32).map_err(|_| TaskError::invalid(format!("inputs[{index}] could not be read")))?;
     let mut item_keep = Vec::new();
-    let prepared = (def.prepare)(&mut TaskArgs::new(js, input, options, &mut item_keep)).map_err(|error| match error {
+    let prepared = (def.prepare)(&mut TaskArgs::new(js, input, options, &mut item_keep, files)).map_err(|error| match error {
       TaskError::InvalidArg(message) => TaskError::InvalidArg(format!("inputs[{index}]: {message}")),
       other => other,
     });
