@@ -128,7 +128,13 @@ async function main () {
   console.log('Throughput (median of rounds; no-op with 512 in flight, others with 64):')
   table(rows)
 
-  const trips = await rotate({ corepool: impls.corepool, piscina: impls.piscina }, ROUNDS, (impl) => roundTrip(impl))
+  const noSpin = new Pool({ threads: THREADS, spinMicros: 0 })
+  const trips = await rotate({
+    'corepool (spinMicros 20, default)': impls.corepool,
+    'corepool (spinMicros 0)': { run: (task, input) => noSpin.exec(task, input) },
+    piscina: impls.piscina
+  }, ROUNDS, (impl) => roundTrip(impl))
+  await noSpin.close()
   console.log('\nSerial round trip of a no-op task (µs, median of rounds):')
   table(Object.entries(trips).map(([implementation, s]) => ({
     implementation, p50: fmt(median(s.map((x) => x.p50)), 1), p99: fmt(median(s.map((x) => x.p99)), 1)
