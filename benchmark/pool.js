@@ -26,17 +26,19 @@ for (const [name, w] of Object.entries(workloads)) w.task ??= name
 
 function implementations () {
   const pool = new Pool({ threads: THREADS })
+  const nicePool = new Pool({ threads: THREADS, niceIncrement: 10 })
   const piscina = new Piscina({ filename: WORKER, minThreads: THREADS, maxThreads: THREADS, idleTimeout: 60_000 })
   return {
     impls: {
       corepool: { run: (task, input) => pool.exec(task, input) },
+      'corepool, niceIncrement 10': { run: (task, input) => nicePool.exec(task, input) },
       piscina: { run: (task, input) => piscina.run({ task, input }) },
       'main thread': {
         sync: true,
         run: (task, input) => task === 'fib' ? fibJs(input) : task === 'sha256' ? crypto.createHash('sha256').update(input).digest('hex') : undefined
       }
     },
-    close: () => Promise.all([pool.close(), piscina.destroy()])
+    close: () => Promise.all([pool.close(), nicePool.close(), piscina.destroy()])
   }
 }
 
