@@ -1,0 +1,128 @@
+'use strict'
+
+// The worker role: one Pool sized by the primary, the user's main(), stats reports over IPC, and
+// a graceful drain when the primary (or PM2, or a signal in standalone mode) asks for it.
+
+const { monitorEventLoopDelay } = require('node:perf_hooks')
+const { Pool } = require('../../index.js')
+const { ServerDrain } = require('./drain.js')
+const { message, dispatch } = require('./messages.js')
+const { invalidArg, describe } = require('../errors.js')
+
+/**
+ * One worker process. States: 'starting' -> 'ready' -> 'draining' -> 'closed'
+ * ('starting' -> 'draining' too, when asked to stop before main() settled).
+ */
+class ClusterWorker {
+  #state = 'starting'
+  #pool
+  #slot
+  #config
+  #ipc
+  #drains = []
+  #hooks = []
+  #statsTimer = null
+  #histogram = monitorEventLoopDelay({ resolution: 10 })
+  #stopping = null
+
+  /**
+   * `ipc`: true when our primary forked this process (reports go to it); false in standalone
+   * mode (PM2 cluster/fork mode), where signals start the drain instead.
+   */
+  constructor (config, slot, ipc) {
+    this.#config = config
+    this.#slot = slot
+    this.#ipc = ipc
+    this.#pool = new Pool({ ...config.pool, threads: config.threadsPerWorker })
+  }
+
+  get state () { return this.#state }
+  get pool () { return this.#pool }
+
+  async start (main) {
+    const handlers = {
+      shutdown: () => this.stop(0)
+    }
+    if (this.#ipc) {
+      process.on('message', (msg) => dispatch(handlers, msg))
+      // The primary is gone (its IPC channel closed) and did not ask us to stop: exit now.
+      process.once('disconnect', () => { if (this.#state !== 'draining') process.exit(1) })
+    }
+    this.#histogram.enable()
+    const context = {
+      pool: this.#pool,
+      worker: this.#slot,
+      threads: this.#config.threadsPerWorker,
+      workers: this.#config.workers,
+      budget: this.#config.budget,
+      onShutdown: (fn) => {
+        if (typeof fn !== 'function') throw invalidArg(`onShutdown(fn): fn must be a function, got ${describe(fn)}`)
+        this.#hooks.push(fn)
+      }
+    }
+    let result
+    try {
+      result = await main(context)
+    } catch (error) {
+      console.error(`[corepool] worker ${this.#slot}: main() failed:`, error)
+      process.exit(1)
+    }
+    const servers = result === undefined ? [] : Array.isArray(result) ? result : [result]
+    for (const server of servers) {
+      if (server === null || typeof server !== 'object' || typeof server.listen !== 'function') {
+        console.error(`[corepool] worker ${this.#slot}: main() must return a server, an array of servers or undefined, got ${describe(server)}`)
+        process.exit(1)
+      }
+      this.#drains.push(new ServerDrain(server))
+    }
+    try {
+      await Promise.all(this.#drains.map((drain) => drain.listening()))
+    } catch (error) {
+      console.error(`[corepool] worker ${this.#slot}: a server failed to listen:`, error)
+      process.exit(1)
+    }
+    if (this.#state !== 'starting') return
+    this.#state = 'ready'
+    if (this.#ipc) {
+      process.send(message('ready', { slot: this.#slot }))
+      this.#statsTimer = setInterval(() => this.#report(), this.#config.statsInterval)
+      this.#statsTimer.unref()
+      this.#report()
+    }
+  }
+
+  #report () {
+    const h = this.#histogram
+    const ms = (ns) => Number.isFinite(ns) ? ns / 1e6 : 0
+    const eventLoopDelay = h.count === 0
+      ? { min: 0, max: 0, mean: 0, p50: 0, p99: 0 }
+      : { min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) }
+    h.reset()
+    process.send(message('stats', {
+      slot: this.#slot,
+      pool: this.#pool.stats(),
+      rss: process.memoryUsage.rss(),
+      eventLoopDelay
+    }))
+  }
+
+  /** Drains servers, runs onShutdown hooks, closes the pool and exits with `code`. Idempotent. */
+  stop (code) {
+    if (this.#stopping !== null) return this.#stopping
+    this.#state = 'draining'
+    clearInterval(this.#statsTimer)
+    this.#stopping = (async () => {
+      await Promise.all(this.#drains.map((drain) => drain.close()))
+      for (const hook of this.#hooks) {
+        try { await hook() } catch (error) { console.error(`[corepool] worker ${this.#slot}: onShutdown hook failed:`, error) }
+      }
+      await this.#pool.close()
+      this.#histogram.disable()
+      this.#state = 'closed'
+      process.exit(code)
+    })()
+    return this.#stopping
+  }
+}
+
+module.exports = { ClusterWorker }
