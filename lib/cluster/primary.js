@@ -87,10 +87,13 @@ class ClusterPrimary extends EventEmitter {
   start () {
     const policyOptions = this.#options
     for (let id = 1; id <= this.#options.workers; id++) {
-      const slot = new Slot(id, new RestartPolicy(policyOptions, this.#clock.now))
-      this.#slots.push(slot)
-      this.#fork(slot, true)
+      this.#slots.push(new Slot(id, new RestartPolicy(policyOptions, this.#clock.now)))
     }
+    // Fork on the next tick, so that listeners attached after runCluster() returns see 'fork'.
+    process.nextTick(() => {
+      if (this.#state !== 'running') return
+      for (const slot of this.#slots) this.#fork(slot, true)
+    })
     const pending = [this.#allSettledOnce()]
     if (this.#options.statsPort !== undefined) {
       pending.push(startStatsServer(this, this.#options.statsHost, this.#options.statsPort).then((server) => {
