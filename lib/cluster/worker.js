@@ -24,6 +24,10 @@ class ClusterWorker {
   #statsTimer = null
   #histogram = monitorEventLoopDelay({ resolution: 10 })
   #stopping = null
+  #resolveReady
+
+  /** Resolves once main() has settled and every server it returned is listening. */
+  ready = new Promise((resolve) => { this.#resolveReady = resolve })
 
   /**
    * `ipc`: true when our primary forked this process (reports go to it); false in standalone
@@ -83,6 +87,7 @@ class ClusterWorker {
     }
     if (this.#state !== 'starting') return
     this.#state = 'ready'
+    this.#resolveReady()
     if (this.#ipc) {
       process.send(message('ready', { slot: this.#slot }))
       this.#statsTimer = setInterval(() => this.#report(), this.#config.statsInterval)
