@@ -28,7 +28,8 @@ test('a worker that crashes at boot is restarted on the backoff schedule, then t
   assert.equal(ready.stats.workers[0].state, 'errored')
   assert.deepEqual([ready.stats.workers[0].lastExit.code, ready.stats.workers[0].restarts], [3, 4])
 
-  cluster.child.kill('SIGTERM')
-  assert.equal((await cluster.exited).code, 0)
+  // Its only worker errored: the primary stops by itself and exits 1 for its supervisor.
+  assert.deepEqual(await cluster.exited.then((e) => [e.code, e.signal]), [1, null])
   assert.equal(cluster.count((e) => e.event === 'fork'), 5)
+  assert.equal(cluster.count((e) => e.event === 'errored'), 1)
 })

@@ -191,6 +191,13 @@ class ClusterPrimary extends EventEmitter {
       slot.errored = { code, signal, restarts: slot.restarts, restartsInWindow: decision.restartsInWindow }
       this.#log('error', `[corepool] worker ${slot.id} is errored: ${decision.restartsInWindow} restarts within ${this.#options.restartWindow} ms; last exit code ${code}, signal ${signal}. Not restarting.`)
       this.emit('errored', { worker: slot.id, code, signal, restarts: slot.restarts })
+      if (this.#slots.every((s) => s.errored !== null)) {
+        // Nothing is left to serve: stop (the stats endpoint too) and let the process exit 1,
+        // so that whatever supervises the primary (systemd, Kubernetes) sees the failure.
+        this.#log('error', '[corepool] every worker is errored; the primary stops')
+        process.exitCode = 1
+        this.shutdown()
+      }
     }
   }
 
