@@ -5,7 +5,7 @@ import type { Pool } from './index'
 export interface ClusterOptions {
   /** Cores the cluster divides between its workers. Default: availableCores(). */
   budget?: number
-  /** Worker processes. Default: budget (the measured rule, see docs/cluster.md). */
+  /** Worker processes. Default: max(1, floor(budget / 2)) (the measured rule, see docs/cluster.md). */
   workers?: number
   /** Pool threads per worker. Default: max(1, floor(budget / workers)). */
   threadsPerWorker?: number

@@ -103,14 +103,16 @@ test('options are validated with messages naming the option', () => {
   assert.throws(() => runCluster({}, 'main'), { code: 'ERR_INVALID_ARG', message: /^main must be a function/ })
 })
 
-test('the budget rule: workers = budget, threads = floor(budget / workers); options override', () => {
+test('the budget rule: workers = max(1, floor(budget / 2)), threads = floor(budget / workers); options override', () => {
   const pick = (o, cores) => { const r = resolveOptions(o, cores); return [r.budget, r.workers, r.threadsPerWorker] }
-  assert.deepEqual(pick({}, 2), [2, 2, 1])
   assert.deepEqual(pick({}, 1), [1, 1, 1])
-  assert.deepEqual(pick({}, 8), [8, 8, 1])
+  assert.deepEqual(pick({}, 2), [2, 1, 2])
+  assert.deepEqual(pick({}, 3), [3, 1, 3])
+  assert.deepEqual(pick({}, 8), [8, 4, 2])
+  assert.deepEqual(pick({ workers: 2 }, 2), [2, 2, 1])
   assert.deepEqual(pick({ workers: 2 }, 8), [8, 2, 4])
   assert.deepEqual(pick({ workers: 3 }, 8), [8, 3, 2])
-  assert.deepEqual(pick({ budget: 4, workers: 1 }, 2), [4, 1, 4])
+  assert.deepEqual(pick({ budget: 4 }, 2), [4, 2, 2])
   assert.deepEqual(pick({ workers: 1, threadsPerWorker: 3 }, 2), [2, 1, 3])
   assert.equal(DEFAULTS.killTimeout, 5000)
 })

@@ -4,7 +4,9 @@
 // req/s and p99 of the loaded route, and p99 of /ping measured by a sequential pinger during
 // the same load. Every server's answers are checked before it is timed.
 //
-//   node benchmark/express.js [--duration 8] [--connections 32] [--only main,corepool]
+// Runs every server `--rounds` times, rotating their order each round, and reports medians.
+//
+//   node benchmark/express.js [--duration 5] [--rounds 2] [--connections 32] [--only main,corepool]
 
 const { spawn } = require('node:child_process')
 const crypto = require('node:crypto')
@@ -17,7 +19,8 @@ const { availableCores } = require('..')
 
 const args = process.argv.slice(2)
 const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i === -1 ? fallback : args[i + 1] }
-const DURATION = Number(arg('duration', 8))
+const DURATION = Number(arg('duration', 5))
+const ROUNDS = Number(arg('rounds', 2))
 const CONNECTIONS = Number(arg('connections', 32))
 const MODES = arg('only', 'main,piscina,cluster-nopool,corepool').split(',')
 const ROUTES = ['/hash', '/fib']
@@ -93,23 +96,45 @@ async function main () {
   const cpu = os.cpus()[0]?.model ?? 'unknown'
   console.log(`Node ${process.version}, ${cpu}, availableCores() = ${availableCores()}, ${os.cpus().length} logical CPUs`)
   console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run (after a 1 s warm-up), on 127.0.0.1; /ping: a sequential keep-alive pinger every 5 ms during the same load\n`)
-  const rows = []
-  for (const mode of MODES) {
-    const server = await startServer(mode)
-    try {
-      for (const route of [...ROUTES, '/ping']) {
-        const body = await get(server.port, route)
-        if (body !== EXPECTED[route]) throw new Error(`${mode} ${route} answered ${body.slice(0, 80)}`)
+  const runs = new Map() // `${mode} ${route}` -> [result, ...]
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = MODES.map((_, i) => MODES[(i + round) % MODES.length])
+    for (const mode of order) {
+      const server = await startServer(mode)
+      try {
+        for (const route of [...ROUTES, '/ping']) {
+          const body = await get(server.port, route)
+          if (body !== EXPECTED[route]) throw new Error(`${mode} ${route} answered ${body.slice(0, 80)}`)
+        }
+        for (const route of ROUTES) {
+          const r = await measure(server.port, route)
+          const key = `${mode} ${route}`
+          if (!runs.has(key)) runs.set(key, { mode: server.split === null ? mode : `${mode} (${server.split})`, route, results: [] })
+          runs.get(key).results.push(r)
+          console.error(`  round ${round + 1}: ${mode} ${route}: ${r.reqPerSec.toFixed(0)} req/s`)
+        }
+      } finally {
+        server.stop()
       }
-      for (const route of ROUTES) {
-        const r = await measure(server.port, route)
-        rows.push({ mode: server.split === null ? mode : `${mode} (${server.split})`, route, ...r })
-        console.error(`  ${mode} ${route}: ${r.reqPerSec.toFixed(0)} req/s`)
-      }
-    } finally {
-      server.stop()
     }
   }
+  const median = (values) => { const v = [...values].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
+  const rows = []
+  for (const mode of MODES) {
+    for (const route of ROUTES) {
+      const { mode: label, results } = runs.get(`${mode} ${route}`)
+      rows.push({
+        mode: label,
+        route,
+        reqPerSec: median(results.map((r) => r.reqPerSec)),
+        p99: median(results.map((r) => r.p99)),
+        pingP99: median(results.map((r) => r.pingP99)),
+        pings: results.reduce((n, r) => n + r.pings, 0),
+        errors: results.reduce((n, r) => n + r.errors, 0)
+      })
+    }
+  }
+  console.log(`medians of ${ROUNDS} round(s), order rotated each round\n`)
   console.log('| server | route | req/s | p99 (ms) | /ping p99 under load (ms) | errors |')
   console.log('|---|---|---:|---:|---:|---:|')
   for (const r of rows) {

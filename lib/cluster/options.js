@@ -44,11 +44,13 @@ const INTEGER_OPTIONS = {
 
 /**
  * The budget rule: given `budget` cores, how many processes and how many pool threads each.
- * Measured on a 2-core machine (docs/cluster.md): one process per core, one pool thread each,
- * serves a CPU-bound Express route best, so workers = budget and threads = floor(budget/workers).
+ * Measured on a 2-core machine (docs/cluster.md, benchmark/express.js): 1 worker x 2 threads
+ * served a CPU-bound Express route better than 2 workers x 1 thread, so one process per two cores
+ * (at least one), and the rest of the budget as pool threads: workers = max(1, floor(budget / 2)),
+ * threads = max(1, floor(budget / workers)). Options override either.
  */
 function split (budget, workers, threadsPerWorker) {
-  const w = workers ?? budget
+  const w = workers ?? Math.max(1, Math.floor(budget / 2))
   const t = threadsPerWorker ?? Math.max(1, Math.floor(budget / w))
   return { workers: w, threadsPerWorker: t }
 }

@@ -223,8 +223,14 @@ class ClusterPrimary extends EventEmitter {
         const next = this.#fork(slot, false)
         await next.ready
         if (this.#state !== 'running') { await this.#stop(next); return }
+        // If the old worker crashed meanwhile, a restart may be pending or already forked:
+        // the replacement takes the slot and both of those go.
+        this.#clock.clearTimeout(slot.restartTimer)
+        slot.restartTimer = null
+        const current = slot.current
         slot.current = next
-        if (old !== null) await this.#stop(old)
+        const leaving = [...new Set([old, current])].filter((r) => r !== null && r.state !== 'exited')
+        await Promise.all(leaving.map((r) => this.#stop(r)))
       } finally {
         slot.replacing = null
       }
