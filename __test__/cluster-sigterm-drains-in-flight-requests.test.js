@@ -55,3 +55,18 @@ test('a worker still busy at killTimeout is SIGKILLed then, and the primary stil
   assert.deepEqual(killed.map((e) => e.pid), [stuck.pid])
   assert.deepEqual(exits.filter((e) => e.pid !== stuck.pid).map((e) => [e.code, e.signal]), [[0, null]])
 })
+
+test('Ctrl-C (SIGINT to the whole process group) drains like SIGTERM: no request lost, exit 0', async (t) => {
+  const port = await freePort()
+  const cluster = startCluster(t, { workers: 2, threadsPerWorker: 1, killTimeout: 4000 }, { env: { PORT: String(port) } })
+  await cluster.waitFor('cluster-ready')
+  const inFlight = Array.from({ length: 10 }, () => get(port, '/slow?ms=400'))
+  await cluster.waitForNth((e) => e.event === 'slow', 10)
+  process.kill(-cluster.child.pid, 'SIGINT')
+  const results = await Promise.allSettled(inFlight)
+  assert.deepEqual(results.map((r) => r.status === 'fulfilled' ? r.value.body : r.reason.code), Array(10).fill('slow done'))
+  assert.deepEqual(await cluster.exited.then((e) => [e.code, e.signal]), [0, null])
+  const exits = cluster.events.filter((e) => e.event === 'exit')
+  assert.deepEqual(exits.map((e) => [e.code, e.signal, e.expected]), [[0, null, true], [0, null, true]])
+  assert.equal(cluster.count((e) => e.event === 'restart'), 0)
+})

@@ -51,6 +51,11 @@ class ClusterWorker {
       process.on('message', (msg) => dispatch(handlers, msg))
       // The primary is gone (its IPC channel closed) and did not ask us to stop: exit now.
       process.once('disconnect', () => { if (this.#state !== 'draining') process.exit(1) })
+      // Ctrl-C in a terminal sends SIGINT to the whole process group: the primary coordinates
+      // the shutdown, so a worker ignores it. SIGTERM sent to a worker drains it (systemd's
+      // control-group kill sends it to every process; the primary's own shutdown follows).
+      process.on('SIGINT', () => {})
+      process.on('SIGTERM', () => this.stop(0))
     }
     this.#histogram.enable()
     const context = {
