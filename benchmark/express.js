@@ -14,7 +14,6 @@ const http = require('node:http')
 const os = require('node:os')
 const path = require('node:path')
 const readline = require('node:readline')
-const autocannon = require('autocannon')
 const { availableCores } = require('..')
 
 const args = process.argv.slice(2)
@@ -64,6 +63,19 @@ function get (port, route) {
 
 const percentile = (sorted, p) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)]
 
+const AUTOCANNON = require.resolve('autocannon/autocannon.js')
+
+/** autocannon in its own process (its JSON result), so this process's event loop is free for the pinger. */
+function autocannon ({ url, connections, duration }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AUTOCANNON, '-j', '-c', String(connections), '-d', String(duration), url], { stdio: ['ignore', 'pipe', 'ignore'] })
+    let out = ''
+    child.stdout.on('data', (c) => { out += c })
+    child.on('error', reject)
+    child.on('exit', (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`)))
+  })
+}
+
 async function measure (port, route) {
   // Warm-up, then the timed run with a sequential pinger alongside.
   await autocannon({ url: `http://127.0.0.1:${port}${route}`, connections: CONNECTIONS, duration: 1 })
@@ -95,7 +107,7 @@ async function measure (port, route) {
 async function main () {
   const cpu = os.cpus()[0]?.model ?? 'unknown'
   console.log(`Node ${process.version}, ${cpu}, availableCores() = ${availableCores()}, ${os.cpus().length} logical CPUs`)
-  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run (after a 1 s warm-up), on 127.0.0.1; /ping: a sequential keep-alive pinger every 5 ms during the same load\n`)
+  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run (after a 1 s warm-up), on 127.0.0.1; autocannon in its own process; /ping: a sequential keep-alive pinger (this process) every 5 ms during the same load\n`)
   const runs = new Map() // `${mode} ${route}` -> [result, ...]
   for (let round = 0; round < ROUNDS; round++) {
     const order = MODES.map((_, i) => MODES[(i + round) % MODES.length])
