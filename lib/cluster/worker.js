@@ -9,6 +9,9 @@ const { ServerDrain } = require('./drain.js')
 const { message, dispatch } = require('./messages.js')
 const { invalidArg, describe } = require('../errors.js')
 
+/** The event-loop delay sampler's period; its samples are whole periods, so this is subtracted. */
+const SAMPLE_MS = 10
+
 /**
  * One worker process. States: 'starting' -> 'ready' -> 'draining' -> 'closed'
  * ('starting' -> 'draining' too, when asked to stop before main() settled).
@@ -22,7 +25,7 @@ class ClusterWorker {
   #drains = []
   #hooks = []
   #statsTimer = null
-  #histogram = monitorEventLoopDelay({ resolution: 10 })
+  #histogram = monitorEventLoopDelay({ resolution: SAMPLE_MS })
   #stopping = null
   #resolveReady
 
@@ -103,7 +106,9 @@ class ClusterWorker {
 
   #report () {
     const h = this.#histogram
-    const ms = (ns) => Number.isFinite(ns) ? ns / 1e6 : 0
+    // Each sample is the time between two timer callbacks meant to be SAMPLE_MS apart; the delay
+    // is what exceeds SAMPLE_MS.
+    const ms = (ns) => Number.isFinite(ns) ? Math.max(0, ns / 1e6 - SAMPLE_MS) : 0
     const eventLoopDelay = h.count === 0
       ? { min: 0, max: 0, mean: 0, p50: 0, p99: 0 }
       : { min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) }
