@@ -66,3 +66,22 @@ test('the primary aggregates each worker\'s pool stats, RSS and event-loop delay
   cluster.child.kill('SIGTERM')
   assert.equal((await cluster.exited).code, 0)
 })
+
+test('a worker whose event loop was blocked for 300 ms reports that delay; the other does not', async (t) => {
+  const port = await freePort()
+  const cluster = startCluster(t, { workers: 2, threadsPerWorker: 1, statsPort: 0, statsInterval: 500 }, { env: { PORT: String(port) } })
+  const ready = await cluster.waitFor('cluster-ready')
+  const statsPort = ready.statsAddress.port
+  const blocked = Number((await get(port, '/block?ms=300')).body)
+  const deadline = Date.now() + 5000
+  let stats
+  do {
+    stats = JSON.parse((await get(statsPort, '/stats')).body)
+  } while (!(stats.workers.find((w) => w.pid === blocked).eventLoopDelay?.max >= 250) && Date.now() < deadline)
+  const worker = stats.workers.find((w) => w.pid === blocked)
+  const other = stats.workers.find((w) => w.pid !== blocked)
+  assert.ok(worker.eventLoopDelay.max >= 250 && worker.eventLoopDelay.max < 1000, `max ${worker.eventLoopDelay.max} ms`)
+  assert.ok(other.eventLoopDelay.max < 250, `the other worker's max ${other.eventLoopDelay.max} ms`)
+  cluster.child.kill('SIGTERM')
+  assert.equal((await cluster.exited).code, 0)
+})
