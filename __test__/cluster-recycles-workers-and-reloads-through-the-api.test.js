@@ -2,6 +2,9 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { freePort, startCluster, get } = require('./fixtures/harness.js')
 
 /** Asserts that the worker `pid` was replaced gracefully: its successor ready before it exited with 0. */
@@ -53,4 +56,27 @@ test('maxMemory recycles a worker whose RSS goes over it', async (t) => {
   assertReplaced(cluster, first, 1)
   cluster.child.kill('SIGTERM')
   assert.equal((await cluster.exited).code, 0)
+})
+
+test('a reload whose replacement crashes at boot stops there; the old workers keep serving', async (t) => {
+  const port = await freePort()
+  const flag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-')), 'crash')
+  t.after(() => fs.rmSync(path.dirname(flag), { recursive: true, force: true }))
+  const cluster = startCluster(t, { workers: 2, threadsPerWorker: 1 }, { env: { PORT: String(port), FIXTURE_CRASH_FILE: flag } })
+  const ready = await cluster.waitFor('cluster-ready')
+  const pids = ready.stats.workers.map((w) => w.pid)
+  fs.writeFileSync(flag, '') // from now on a new worker exits(4) at boot
+  cluster.child.kill('SIGUSR2')
+  const failed = await cluster.waitFor('log-error')
+  assert.match(failed.m, /reload failed: worker 1 \(pid \d+\) exited before it was ready \(code 4/)
+  assert.equal(cluster.count((e) => e.event === 'fork'), 3)
+  const exits = cluster.events.filter((e) => e.event === 'exit')
+  assert.deepEqual(exits.map((e) => [e.worker, e.code, e.expected, pids.includes(e.pid)]), [[1, 4, false, false]])
+  assert.equal(cluster.count((e) => e.event === 'restart'), 0) // the old worker 1 still holds the slot
+  const seen = new Set()
+  for (let i = 0; i < 20 && seen.size < 2; i++) seen.add(JSON.parse((await get(port, '/pid')).body).pid)
+  assert.deepEqual([...seen].sort(), [...pids].sort())
+  cluster.child.kill('SIGTERM')
+  assert.equal((await cluster.exited).code, 0)
+  assert.equal(cluster.count((e) => e.event === 'exit'), 3)
 })
