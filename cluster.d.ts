@@ -99,7 +99,7 @@ export interface ClusterWorker {
   readonly pool: Pool
   readonly ready: Promise<void>
   /** Drains, runs onShutdown hooks, closes the pool and exits with `code`. */
-  stop(code: number): Promise<never>
+  stop(code?: number): Promise<never>
 }
 
 export function runCluster(options: ClusterOptions | undefined, main: Main): ClusterPrimary | ClusterWorker

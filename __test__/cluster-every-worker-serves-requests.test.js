@@ -3,7 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
-const { freePort, startCluster, get } = require('./fixtures/harness.js')
+const { freePort, startCluster, get, alive } = require('./fixtures/harness.js')
 
 test('every worker serves requests on the shared port, and the pool answers in each', async (t) => {
   const port = await freePort()
@@ -30,6 +30,7 @@ test('every worker serves requests on the shared port, and the pool answers in e
 
   cluster.child.kill('SIGTERM')
   const exit = await cluster.exited
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
   assert.deepEqual([exit.code, exit.signal], [0, null])
   assert.equal(cluster.count((e) => e.event === 'exit'), 2)
   assert.equal(cluster.count((e) => e.event === 'exit' && e.expected === true && e.code === 0), 2)
@@ -44,4 +45,5 @@ test('workers: 1 runs the same code path with one worker', async (t) => {
   assert.equal(info.pid, ready.stats.workers[0].pid)
   cluster.child.kill('SIGINT')
   assert.equal((await cluster.exited).code, 0)
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
 })

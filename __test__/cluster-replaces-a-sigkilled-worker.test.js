@@ -2,7 +2,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { freePort, startCluster, get } = require('./fixtures/harness.js')
+const { freePort, startCluster, get, alive } = require('./fixtures/harness.js')
 
 test('a SIGKILLed worker is replaced after its backoff while the others keep serving', async (t) => {
   const port = await freePort()
@@ -38,6 +38,7 @@ test('a SIGKILLed worker is replaced after its backoff while the others keep ser
 
   cluster.child.kill('SIGTERM')
   assert.equal((await cluster.exited).code, 0)
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
   // Exactly one unexpected exit (the SIGKILL), then the two planned exits of the shutdown.
   assert.equal(cluster.count((e) => e.event === 'exit' && e.expected === false), 1)
   assert.equal(cluster.count((e) => e.event === 'exit'), 3)

@@ -4,7 +4,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const http = require('node:http')
 const autocannon = require('autocannon')
-const { freePort, startCluster, get } = require('./fixtures/harness.js')
+const { freePort, startCluster, get, alive } = require('./fixtures/harness.js')
 
 /**
  * Sequential GETs until `stop()`, recording every failure. autocannon counts socket errors but
@@ -80,4 +80,5 @@ test('SIGUSR2 replaces every worker one at a time under load: 0 errors, 0 non-2x
 
   cluster.child.kill('SIGTERM')
   assert.equal((await cluster.exited).code, 0)
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
 })

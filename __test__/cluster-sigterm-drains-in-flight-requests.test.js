@@ -3,7 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const http = require('node:http')
-const { freePort, startCluster, get } = require('./fixtures/harness.js')
+const { freePort, startCluster, get, alive } = require('./fixtures/harness.js')
 
 test('SIGTERM lets every in-flight request finish, idle keep-alive connections do not hold it up, exit 0', async (t) => {
   const port = await freePort()
@@ -26,6 +26,7 @@ test('SIGTERM lets every in-flight request finish, idle keep-alive connections d
   const failures = results.filter((r) => r.status === 'rejected' || r.value.status !== 200 || r.value.body !== 'slow done')
   assert.equal(failures.length, 0, JSON.stringify(failures))
   const exit = await cluster.exited
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
   assert.deepEqual([exit.code, exit.signal], [0, null])
   assert.ok(exit.at - sigtermAt < killTimeout, `exited ${exit.at - sigtermAt} ms after SIGTERM`)
   const exits = cluster.events.filter((e) => e.event === 'exit')
@@ -45,6 +46,7 @@ test('a worker still busy at killTimeout is SIGKILLed then, and the primary stil
   cluster.child.kill('SIGTERM')
 
   const exit = await cluster.exited
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
   assert.deepEqual([exit.code, exit.signal], [0, null])
   const elapsed = exit.at - sigtermAt
   assert.ok(elapsed >= killTimeout && elapsed < killTimeout + 1000, `exited ${elapsed} ms after SIGTERM`)
@@ -66,6 +68,7 @@ test('Ctrl-C (SIGINT to the whole process group) drains like SIGTERM: no request
   const results = await Promise.allSettled(inFlight)
   assert.deepEqual(results.map((r) => r.status === 'fulfilled' ? r.value.body : r.reason.code), Array(10).fill('slow done'))
   assert.deepEqual(await cluster.exited.then((e) => [e.code, e.signal]), [0, null])
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
   const exits = cluster.events.filter((e) => e.event === 'exit')
   assert.deepEqual(exits.map((e) => [e.code, e.signal, e.expected]), [[0, null, true], [0, null, true]])
   assert.equal(cluster.count((e) => e.event === 'restart'), 0)

@@ -2,7 +2,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { startCluster } = require('./fixtures/harness.js')
+const { startCluster, alive } = require('./fixtures/harness.js')
 
 test('a worker that crashes at boot is restarted on the backoff schedule, then the guard stops the loop', async (t) => {
   const options = { workers: 1, initialDelay: 50, multiplier: 2, maxDelay: 300, resetAfter: 30000, maxRestarts: 4, restartWindow: 60000 }
@@ -30,6 +30,7 @@ test('a worker that crashes at boot is restarted on the backoff schedule, then t
 
   // Its only worker errored: the primary stops by itself and exits 1 for its supervisor.
   assert.deepEqual(await cluster.exited.then((e) => [e.code, e.signal]), [1, null])
+  assert.deepEqual(cluster.forkedPids().filter(alive), []) // no worker outlives the primary
   assert.equal(cluster.count((e) => e.event === 'fork'), 5)
   assert.equal(cluster.count((e) => e.event === 'errored'), 1)
 })

@@ -122,7 +122,10 @@ class ClusterWorker {
   }
 
   /** Drains servers, runs onShutdown hooks, closes the pool and exits with `code`. Idempotent. */
-  stop (code) {
+  stop (code = 0) {
+    if (!Number.isInteger(code) || code < 0 || code > 255) {
+      return Promise.reject(invalidArg(`code must be an integer from 0 to 255, got ${describe(code)}`, Number.isInteger(code) ? RangeError : TypeError))
+    }
     if (this.#stopping !== null) return this.#stopping
     this.#state = 'draining'
     clearInterval(this.#statsTimer)
