@@ -3,13 +3,13 @@
 // The worker role: one Pool sized by the primary, the user's main(), stats reports over IPC, and
 // a graceful drain when the primary (or PM2, or a signal in standalone mode) asks for it.
 
-const { monitorEventLoopDelay } = require('node:perf_hooks')
+const { createHistogram, performance } = require('node:perf_hooks')
 const { Pool } = require('../../index.js')
 const { ServerDrain } = require('./drain.js')
 const { message, dispatch } = require('./messages.js')
 const { invalidArg, describe } = require('../errors.js')
 
-/** The event-loop delay sampler's period; its samples are whole periods, so this is subtracted. */
+/** The event-loop delay sampler's period, ms. */
 const SAMPLE_MS = 10
 
 /**
@@ -25,7 +25,10 @@ class ClusterWorker {
   #drains = []
   #hooks = []
   #statsTimer = null
-  #histogram = monitorEventLoopDelay({ resolution: SAMPLE_MS })
+  /** How late each SAMPLE_MS tick ran, in µs (see #sample for why not monitorEventLoopDelay). */
+  #histogram = createHistogram()
+  #sampler = null
+  #lastTick = 0
   #stopping = null
   #resolveReady
 
@@ -60,7 +63,9 @@ class ClusterWorker {
       process.on('SIGINT', () => {})
       process.on('SIGTERM', () => this.stop(0))
     }
-    this.#histogram.enable()
+    this.#lastTick = performance.now()
+    this.#sampler = setInterval(() => this.#sample(), SAMPLE_MS)
+    this.#sampler.unref()
     const context = {
       pool: this.#pool,
       worker: this.#slot,
@@ -104,11 +109,22 @@ class ClusterWorker {
     }
   }
 
+  /**
+   * Records how late this tick is. perf_hooks.monitorEventLoopDelay measures the same thing, but
+   * its reset() also forgets the previous tick's time, so a block that ends just before a report
+   * (the timer that reports runs first) is never recorded at all; here reset() only clears the
+   * histogram and the late tick lands in the next report.
+   */
+  #sample () {
+    const now = performance.now()
+    const lateMicros = Math.round((now - this.#lastTick - SAMPLE_MS) * 1000)
+    this.#lastTick = now
+    this.#histogram.record(Math.max(1, lateMicros))
+  }
+
   #report () {
     const h = this.#histogram
-    // Each sample is the time between two timer callbacks meant to be SAMPLE_MS apart; the delay
-    // is what exceeds SAMPLE_MS.
-    const ms = (ns) => Number.isFinite(ns) ? Math.max(0, ns / 1e6 - SAMPLE_MS) : 0
+    const ms = (micros) => Number.isFinite(micros) ? micros / 1000 : 0
     const eventLoopDelay = h.count === 0
       ? { min: 0, max: 0, mean: 0, p50: 0, p99: 0 }
       : { min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) }
@@ -135,7 +151,7 @@ class ClusterWorker {
         try { await hook() } catch (error) { console.error(`[corepool] worker ${this.#slot}: onShutdown hook failed:`, error) }
       }
       await this.#pool.close()
-      this.#histogram.disable()
+      clearInterval(this.#sampler)
       this.#state = 'closed'
       process.exit(code)
     })()
