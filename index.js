@@ -12,3 +12,4 @@ function availableCores () {
 }
 
 module.exports = { Pool, availableCores, defaults: DEFAULTS }
+module.exports.runCluster = require('./cluster.js').runCluster

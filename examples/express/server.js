@@ -1,0 +1,82 @@
+'use strict'
+
+// The guide's production template, done with corepool: a cluster of processes on one core
+// budget, each with a native pool; I/O routes stay plain async, CPU routes go to the pool.
+//
+//   node examples/express/server.js        (or: npm run demo)
+//   PORT=3000 HOST=127.0.0.1 STATS_PORT=9464 WORKERS=<n> THREADS=<n>
+//
+// Routes: GET /ping, GET /io, GET /hash (sha256 of a 64 KiB buffer; POST /hash hashes the body),
+// GET /fib/:n, GET /gzip, GET /stats (this worker). The primary serves the whole cluster's stats
+// on STATS_PORT: / (JSON) and /metrics (Prometheus).
+
+const fs = require('node:fs/promises')
+const zlib = require('node:zlib')
+const { promisify } = require('node:util')
+const { setTimeout: sleep } = require('node:timers/promises')
+const express = require('express')
+const { Pool } = require('corepool')
+const { runCluster } = require('corepool/cluster')
+
+const PORT = Number(process.env.PORT ?? 3000)
+const HOST = process.env.HOST ?? '127.0.0.1'
+const STATS_PORT = process.env.STATS_PORT === undefined ? 9464 : Number(process.env.STATS_PORT)
+const int = (name) => (process.env[name] === undefined ? undefined : Number(process.env[name]))
+
+const PAYLOAD = Buffer.alloc(64 * 1024, 'corepool ') // what GET /hash and GET /gzip work on
+// The pool has a native 'gzip' task on builds that include it; otherwise zlib's async gzip
+// (which runs on libuv's threadpool, not on our pool) stands in.
+const HAS_GZIP = Pool.tasks.includes('gzip')
+const gzip = promisify(zlib.gzip)
+
+const primary = runCluster({ workers: int('WORKERS'), threadsPerWorker: int('THREADS'), statsPort: STATS_PORT }, ({ pool, worker, threads, onShutdown }) => {
+  const app = express()
+
+  app.get('/ping', (req, res) => res.send('pong'))
+
+  // I/O: plain async/await, no pool (a file read and a simulated 10 ms database call).
+  app.get('/io', async (req, res) => {
+    const [pkg] = await Promise.all([fs.readFile(require.resolve('corepool/package.json'), 'utf8'), sleep(10)])
+    res.json({ name: JSON.parse(pkg).name, waitedMs: 10 })
+  })
+
+  // CPU: through the pool, so this event loop stays free for /ping and /io.
+  app.get('/hash', async (req, res, next) => {
+    try { res.json({ sha256: await pool.exec('sha256', PAYLOAD), bytes: PAYLOAD.length }) } catch (error) { next(error) }
+  })
+  app.post('/hash', express.raw({ type: () => true, limit: '8mb' }), async (req, res, next) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+    try { res.json({ sha256: await pool.exec('sha256', body), bytes: body.length }) } catch (error) { next(error) }
+  })
+  app.get('/fib/:n', async (req, res, next) => {
+    const n = Number(req.params.n)
+    if (!Number.isInteger(n) || n < 0 || n > 78) return res.status(400).json({ error: 'n must be an integer from 0 to 78' })
+    try { res.json({ n, fib: await pool.exec('fib', n) }) } catch (error) { next(error) }
+  })
+  app.get('/gzip', async (req, res, next) => {
+    try {
+      const compressed = HAS_GZIP ? await pool.exec('gzip', PAYLOAD) : await gzip(PAYLOAD)
+      res.set({ 'content-type': 'text/plain', 'content-encoding': 'gzip', 'x-gzip-engine': HAS_GZIP ? 'corepool' : 'zlib' }).send(compressed)
+    } catch (error) { next(error) }
+  })
+
+  app.get('/stats', (req, res) => {
+    res.json({ worker, pid: process.pid, threads, rss: process.memoryUsage.rss(), pool: pool.stats() })
+  })
+
+  const server = app.listen(PORT, HOST, () => {
+    const { port } = server.address()
+    console.log(`worker ${worker} (pid ${process.pid}, ${threads} pool thread${threads === 1 ? '' : 's'}) listening on http://${HOST}:${port}`)
+  })
+  onShutdown(() => console.log(`worker ${worker} (pid ${process.pid}) drained`))
+  return server
+})
+
+if (typeof primary.reload === 'function') {
+  primary.on('restart', ({ worker, delay }) => console.log(`worker ${worker} exited unexpectedly; restarting in ${delay} ms`))
+  primary.ready.then((stats) => {
+    console.log(`primary ${process.pid}: ${stats.workers.length} workers x ${stats.threadsPerWorker} threads on a budget of ${stats.budget} cores`)
+    const address = primary.statsAddress
+    if (address !== null) console.log(`cluster stats on http://${address.address}:${address.port}/ and /metrics`)
+  })
+}
