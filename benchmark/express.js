@@ -21,7 +21,7 @@ const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i 
 const DURATION = Number(arg('duration', 5))
 const ROUNDS = Number(arg('rounds', 2))
 const CONNECTIONS = Number(arg('connections', 32))
-const MODES = arg('only', 'main,piscina,cluster-nopool,corepool').split(',')
+const MODES = arg('only', 'main,piscina,cluster-nopool,corepool,corepool-nice').split(',')
 const ROUTES = ['/hash', '/fib']
 const EXPECTED = {
   '/hash': crypto.createHash('sha256').update(Buffer.alloc(64 * 1024, 'corepool ')).digest('hex'),
