@@ -84,6 +84,32 @@ impl<'a> TaskArgs<'a> {
     self.bytes(self.input, "input")
   }
 
+  /// A JS string, as UTF-8.
+  pub fn string(&self, value: sys::napi_value, name: &str) -> Result<String, TaskError> {
+    match self.js.kind(value).map_err(read_failed(name))? {
+      Kind::String => self.js.to_string(value).map_err(read_failed(name)),
+      _ => Err(TaskError::invalid(format!("{name} must be a string, got {}", self.describe(value)))),
+    }
+  }
+
+  /// `input[key]` when `input` is a plain object (not an array or byte view); `name` is how
+  /// messages call the input, such as "input must be an object { password, hash }".
+  pub fn input_field(&self, key: &str, shape: &str) -> Result<sys::napi_value, TaskError> {
+    let is_plain = self.js.kind(self.input).map_err(read_failed("input"))? == Kind::Object
+      && !self.js.is_array(self.input).unwrap_or(true)
+      && matches!(self.js.byte_view(self.input), Ok(crate::js::View::None));
+    if !is_plain {
+      return Err(TaskError::invalid(format!("input must be an object {shape}, got {}", self.describe(self.input))));
+    }
+    self.js.get(self.input, key).map_err(read_failed(&format!("input.{key}")))
+  }
+
+  /// `options[key]` as bytes (see `bytes`); `None` when absent.
+  pub fn option_bytes(&mut self, key: &str) -> Result<Option<Bytes>, TaskError> {
+    let Some(value) = self.option(key)? else { return Ok(None) };
+    self.bytes(value, &format!("options.{key}")).map(Some)
+  }
+
   /// `options[key]`, or `None` when options or the field is absent (undefined).
   pub fn option(&self, key: &str) -> Result<Option<sys::napi_value>, TaskError> {
     let Some(options) = self.options else { return Ok(None) };
