@@ -147,4 +147,19 @@ impl<'a> TaskArgs<'a> {
     }
     Ok(Some(n))
   }
+
+  /// `options[key]` as a whole number in `min..=max`; `None` when absent. Unlike `option_uint`,
+  /// every message states the whole range: "options.cost must be an integer from 4 to 16, got 31".
+  pub fn option_in(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, TaskError> {
+    let Some(value) = self.option(key)? else { return Ok(None) };
+    let bad = || TaskError::invalid(format!("options.{key} must be an integer from {min} to {max}, got {}", self.describe(value)));
+    if self.js.kind(value).map_err(read_failed(key))? != Kind::Number {
+      return Err(bad());
+    }
+    let n = self.js.to_f64(value).map_err(read_failed(key))?;
+    if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
+      return Err(bad());
+    }
+    Ok(Some(n as u64))
+  }
 }

@@ -84,21 +84,21 @@ fn prepare_blake3(args: &mut TaskArgs) -> Result<Work, TaskError> {
 
 fn prepare_xxh64(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
-  let seed = args.option_uint("seed", 0, SEED_MAX)?.unwrap_or(0);
+  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
   let data = args.input_bytes()?;
   Ok(Box::new(move |token| Ok(encoding.encode(xxh64(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
 }
 
 fn prepare_xxh3(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
-  let seed = args.option_uint("seed", 0, SEED_MAX)?.unwrap_or(0);
+  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
   let data = args.input_bytes()?;
   Ok(Box::new(move |token| Ok(encoding.encode(xxh3_64(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
 }
 
 fn prepare_xxh3_128(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
-  let seed = args.option_uint("seed", 0, SEED_MAX)?.unwrap_or(0);
+  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
   let data = args.input_bytes()?;
   Ok(Box::new(move |token| Ok(encoding.encode(xxh3_128(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
 }

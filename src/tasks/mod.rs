@@ -5,6 +5,7 @@
 mod args;
 mod hash;
 mod math;
+mod password;
 mod testing;
 
 use std::sync::LazyLock;
@@ -20,7 +21,7 @@ pub struct TaskDef {
 }
 
 static REGISTRY: LazyLock<Vec<TaskDef>> = LazyLock::new(|| {
-  let families: [&[TaskDef]; 3] = [math::TASKS, hash::TASKS, testing::TASKS];
+  let families: [&[TaskDef]; 4] = [math::TASKS, hash::TASKS, password::TASKS, testing::TASKS];
   families.into_iter().flat_map(|family| family.iter()).map(|def| TaskDef { ..*def }).collect()
 });
 
