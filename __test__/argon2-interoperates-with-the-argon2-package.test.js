@@ -65,3 +65,22 @@ test('argon2 interoperates with the argon2 package', { skip: argon2.skip }, asyn
     assert.equal(await lib.verify(hash, 'pw'), true)
   })
 })
+
+const nodeRs = load('@node-rs/argon2')
+
+test('argon2 interoperates with @node-rs/argon2', { skip: nodeRs.skip }, async (t) => {
+  const lib = nodeRs.lib
+  const pool = new Pool({ threads: 2 })
+  t.after(() => pool.close())
+  // @node-rs/argon2's Algorithm enum: Argon2d = 0, Argon2i = 1, Argon2id = 2.
+  const ALGORITHM = { argon2d: 0, argon2i: 1, argon2id: 2 }
+  for (const type of TYPES) {
+    const ours = await pool.exec('argon2.hash', 'correct horse', { type, ...COSTS })
+    assert.equal(await lib.verify(ours, 'correct horse'), true, `@node-rs/argon2 verifies our ${type}`)
+    assert.equal(await lib.verify(ours, 'correct horsf'), false, type)
+    const theirs = await lib.hash('correct horse', { algorithm: ALGORITHM[type], ...COSTS })
+    assert.equal(theirs.startsWith(`$${type}$v=19$`), true, theirs)
+    assert.equal(await pool.exec('argon2.verify', { password: 'correct horse', hash: theirs }), true, `we verify @node-rs/argon2's ${type}`)
+    assert.equal(await pool.exec('argon2.verify', { password: 'correct horsf', hash: theirs }), false, type)
+  }
+})
