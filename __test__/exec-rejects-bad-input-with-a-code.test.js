@@ -12,6 +12,7 @@ test('exec rejects bad input with a code and a message naming the argument', asy
     assert.equal(promise instanceof Promise, true)
     await assert.rejects(promise, (error) => {
       assert.equal(error instanceof Error, true)
+      assert.equal(error instanceof TypeError || error instanceof RangeError, code === 'ERR_INVALID_ARG')
       assert.equal(error.code, code)
       assert.match(error.message, pattern)
       return true

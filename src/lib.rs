@@ -166,11 +166,14 @@ impl Drop for NativePool {
 }
 
 fn create_error(js: Js, code: &str, message: &str) -> js::JsResult<sys::napi_value> {
+  let is_invalid_arg = code == "ERR_INVALID_ARG";
   let code = js.string(code)?;
   let message = js.string(message)?;
   let mut error = std::ptr::null_mut();
+  // Invalid arguments are TypeErrors, as when they are found while the task runs (lib/errors.js).
+  let create = if is_invalid_arg { sys::napi_create_type_error } else { sys::napi_create_error };
   // SAFETY: a live env on its own thread, two strings just created in it, a live out-pointer.
-  let status = unsafe { sys::napi_create_error(js.raw(), code, message, &mut error) };
+  let status = unsafe { create(js.raw(), code, message, &mut error) };
   if status != sys::Status::napi_ok {
     return Err(js::JsFailure(status));
   }

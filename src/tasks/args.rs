@@ -79,9 +79,19 @@ impl<'a> TaskArgs<'a> {
     self.uint(self.input, "input", max)
   }
 
-  /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place), a string (UTF-8),
-  /// or `{ path }`: a file that corepool reads itself, off the JS thread, before the task runs.
+  /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place) or a string (UTF-8).
   pub fn bytes(&mut self, value: sys::napi_value, name: &str) -> Result<Bytes, TaskError> {
+    self.bytes_from(value, name, false)
+  }
+
+  /// Like `bytes`, or `{ path }`: a file that corepool reads itself, off the JS thread, before
+  /// the task runs. Only for a kernel that reads the bytes in its work, never in `prepare`
+  /// (their length is 0 until then).
+  pub fn bytes_or_file(&mut self, value: sys::napi_value, name: &str) -> Result<Bytes, TaskError> {
+    self.bytes_from(value, name, true)
+  }
+
+  fn bytes_from(&mut self, value: sys::napi_value, name: &str, files_allowed: bool) -> Result<Bytes, TaskError> {
     use crate::js::View;
     match self.js.byte_view(value).map_err(read_failed(name))? {
       View::Borrowed { ptr, len, .. } => {
@@ -89,7 +99,7 @@ impl<'a> TaskArgs<'a> {
         Ok(Js::borrowed_bytes(ptr, len))
       }
       View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
-      View::None => match self.path_field(value, name)? {
+      View::None if files_allowed => match self.path_field(value, name)? {
         Some(path) => {
           let slot = Arc::new(FileSlot { path, data: OnceLock::new() });
           self.files.push(slot.clone());
@@ -100,6 +110,10 @@ impl<'a> TaskArgs<'a> {
           self.describe(value)
         ))),
       },
+      View::None => Err(TaskError::invalid(format!(
+        "{name} must be a Buffer, TypedArray, DataView, ArrayBuffer or string, got {}",
+        self.describe(value)
+      ))),
     }
   }
 
@@ -121,6 +135,37 @@ impl<'a> TaskArgs<'a> {
 
   pub fn input_bytes(&mut self) -> Result<Bytes, TaskError> {
     self.bytes(self.input, "input")
+  }
+
+  /// `input` as bytes or `{ path }` (see `bytes_or_file`).
+  pub fn input_bytes_or_file(&mut self) -> Result<Bytes, TaskError> {
+    self.bytes_or_file(self.input, "input")
+  }
+
+  /// A JS string, as UTF-8.
+  pub fn string(&self, value: sys::napi_value, name: &str) -> Result<String, TaskError> {
+    match self.js.kind(value).map_err(read_failed(name))? {
+      Kind::String => self.js.to_string(value).map_err(read_failed(name)),
+      _ => Err(TaskError::invalid(format!("{name} must be a string, got {}", self.describe(value)))),
+    }
+  }
+
+  /// `input[key]` when `input` is a plain object (not an array or byte view); `name` is how
+  /// messages call the input, such as "input must be an object { password, hash }".
+  pub fn input_field(&self, key: &str, shape: &str) -> Result<sys::napi_value, TaskError> {
+    let is_plain = self.js.kind(self.input).map_err(read_failed("input"))? == Kind::Object
+      && !self.js.is_array(self.input).unwrap_or(true)
+      && matches!(self.js.byte_view(self.input), Ok(crate::js::View::None));
+    if !is_plain {
+      return Err(TaskError::invalid(format!("input must be an object {shape}, got {}", self.describe(self.input))));
+    }
+    self.js.get(self.input, key).map_err(read_failed(&format!("input.{key}")))
+  }
+
+  /// `options[key]` as bytes (see `bytes`); `None` when absent.
+  pub fn option_bytes(&mut self, key: &str) -> Result<Option<Bytes>, TaskError> {
+    let Some(value) = self.option(key)? else { return Ok(None) };
+    self.bytes(value, &format!("options.{key}")).map(Some)
   }
 
   /// `options[key]`, or `None` when options or the field is absent (undefined).
@@ -168,5 +213,20 @@ impl<'a> TaskArgs<'a> {
       return Err(TaskError::invalid(format!("{name} must be an integer from {min} to {max}, got {n}")));
     }
     Ok(Some(n))
+  }
+
+  /// `options[key]` as a whole number in `min..=max`; `None` when absent. Unlike `option_uint`,
+  /// every message states the whole range: "options.cost must be an integer from 4 to 16, got 31".
+  pub fn option_in(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, TaskError> {
+    let Some(value) = self.option(key)? else { return Ok(None) };
+    let bad = || TaskError::invalid(format!("options.{key} must be an integer from {min} to {max}, got {}", self.describe(value)));
+    if self.js.kind(value).map_err(read_failed(key))? != Kind::Number {
+      return Err(bad());
+    }
+    let n = self.js.to_f64(value).map_err(read_failed(key))?;
+    if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
+      return Err(bad());
+    }
+    Ok(Some(n as u64))
   }
 }

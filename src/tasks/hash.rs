@@ -1,14 +1,48 @@
-//! Hashes of byte inputs.
+//! Hashes of byte inputs: cryptographic digests, HMACs, and fast non-cryptographic checksums.
+//!
+//! Every task takes `input` as bytes (Buffer, TypedArray, DataView, ArrayBuffer or a UTF-8
+//! string) and returns the digest as `options.encoding` says: lowercase hex (default), base64 or
+//! a Buffer. Integer results (xxh*, crc*) are written in their canonical big-endian byte order,
+//! so hex reads like the number itself: crc32("123456789") is "cbf43926".
 
-use sha2::{Digest, Sha256};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+use sha3::Sha3_256;
+use xxhash_rust::{xxh3, xxh64};
 
 use super::{TaskArgs, TaskDef};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
-pub const TASKS: &[TaskDef] = &[TaskDef { name: "sha256", prepare: prepare_sha256 }];
+pub const TASKS: &[TaskDef] = &[
+  TaskDef { name: "md5", prepare: prepare_digest::<Md5> },
+  TaskDef { name: "sha1", prepare: prepare_digest::<Sha1> },
+  TaskDef { name: "sha256", prepare: prepare_digest::<Sha256> },
+  TaskDef { name: "sha384", prepare: prepare_digest::<Sha384> },
+  TaskDef { name: "sha512", prepare: prepare_digest::<Sha512> },
+  TaskDef { name: "sha3-256", prepare: prepare_digest::<Sha3_256> },
+  TaskDef { name: "blake3", prepare: prepare_blake3 },
+  TaskDef { name: "xxh64", prepare: prepare_xxh64 },
+  TaskDef { name: "xxh3", prepare: prepare_xxh3 },
+  TaskDef { name: "xxh3-128", prepare: prepare_xxh3_128 },
+  TaskDef { name: "crc32", prepare: prepare_crc32 },
+  TaskDef { name: "crc32c", prepare: prepare_crc32c },
+  TaskDef { name: "hmac-sha256", prepare: prepare_hmac::<Hmac<Sha256>> },
+  TaskDef { name: "hmac-sha512", prepare: prepare_hmac::<Hmac<Sha512>> },
+];
 
 /// Bytes hashed between cancellation checks: well under a millisecond.
 const CHUNK: usize = 256 * 1024;
+
+/// From this input size on, blake3 hashes with rayon on the pool's own threads.
+pub const BLAKE3_PARALLEL_MIN: usize = 128 * 1024;
+/// Bytes blake3 hashes in parallel between cancellation checks.
+const BLAKE3_CHUNK: usize = 1024 * 1024;
+
+/// Largest `options.seed` for xxh64 / xxh3: the largest integer a JS number holds exactly.
+pub const SEED_MAX: u64 = (1 << 53) - 1;
 
 /// How a digest is returned: `options.encoding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +70,132 @@ impl Encoding {
   }
 }
 
-fn prepare_sha256(args: &mut TaskArgs) -> Result<Work, TaskError> {
+fn prepare_digest<D: Digest + 'static>(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
-  let data = args.input_bytes()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(digest::<Sha256>(data.as_slice(), token)?))))
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(digest::<D>(data.as_slice(), token)?))))
+}
+
+fn prepare_blake3(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(blake3(data.as_slice(), token)?.to_vec()))))
+}
+
+fn prepare_xxh64(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(xxh64(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
+}
+
+fn prepare_xxh3(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(xxh3_64(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
+}
+
+fn prepare_xxh3_128(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(xxh3_128(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
+}
+
+fn prepare_crc32(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(crc32(data.as_slice(), token)?.to_be_bytes().to_vec()))))
+}
+
+fn prepare_crc32c(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(crc32c(data.as_slice(), token)?.to_be_bytes().to_vec()))))
+}
+
+/// HMAC with `options.key` (bytes or string, required; any length, empty included, as in Node).
+fn prepare_hmac<M: Mac + KeyInit + 'static>(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let encoding = Encoding::from_options(args)?;
+  let Some(key) = args.option_bytes("key")? else {
+    return Err(TaskError::invalid("options.key must be a Buffer, TypedArray, DataView, ArrayBuffer or string, got undefined"));
+  };
+  let data = args.input_bytes_or_file()?;
+  Ok(Box::new(move |token| Ok(encoding.encode(hmac::<M>(key.as_slice(), data.as_slice(), token)?))))
+}
+
+/// The MAC `M` (an `Hmac<D>`) of `data` under `key`, fed in chunks with a cancellation check
+/// between them.
+pub fn hmac<M: Mac + KeyInit>(key: &[u8], data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+  let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
+  for chunk in data.chunks(CHUNK) {
+    token.check()?;
+    mac.update(chunk);
+  }
+  Ok(mac.finalize().into_bytes().to_vec())
+}
+
+/// BLAKE3 (32-byte output); large inputs are split across the current rayon pool.
+pub fn blake3(data: &[u8], token: &CancelToken) -> Result<[u8; 32], TaskError> {
+  let mut hasher = blake3::Hasher::new();
+  if data.len() < BLAKE3_PARALLEL_MIN {
+    token.check()?;
+    hasher.update(data);
+  } else {
+    for chunk in data.chunks(BLAKE3_CHUNK) {
+      token.check()?;
+      hasher.update_rayon(chunk);
+    }
+  }
+  Ok(*hasher.finalize().as_bytes())
+}
+
+pub fn xxh64(data: &[u8], seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
+  let mut hasher = xxh64::Xxh64::new(seed);
+  for chunk in data.chunks(CHUNK) {
+    token.check()?;
+    hasher.update(chunk);
+  }
+  Ok(hasher.digest())
+}
+
+pub fn xxh3_64(data: &[u8], seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
+  let mut hasher = xxh3::Xxh3::with_seed(seed);
+  for chunk in data.chunks(CHUNK) {
+    token.check()?;
+    hasher.update(chunk);
+  }
+  Ok(hasher.digest())
+}
+
+pub fn xxh3_128(data: &[u8], seed: u64, token: &CancelToken) -> Result<u128, TaskError> {
+  let mut hasher = xxh3::Xxh3::with_seed(seed);
+  for chunk in data.chunks(CHUNK) {
+    token.check()?;
+    hasher.update(chunk);
+  }
+  Ok(hasher.digest128())
+}
+
+/// CRC-32 (ISO-HDLC, as in zlib, gzip and PNG).
+pub fn crc32(data: &[u8], token: &CancelToken) -> Result<u32, TaskError> {
+  let mut hasher = crc32fast::Hasher::new();
+  for chunk in data.chunks(CHUNK) {
+    token.check()?;
+    hasher.update(chunk);
+  }
+  Ok(hasher.finalize())
+}
+
+/// CRC-32C (Castagnoli, as in iSCSI, ext4 and SCTP).
+pub fn crc32c(data: &[u8], token: &CancelToken) -> Result<u32, TaskError> {
+  let mut crc = 0;
+  for chunk in data.chunks(CHUNK) {
+    token.check()?;
+    crc = crc32c::crc32c_append(crc, chunk);
+  }
+  Ok(crc)
 }
 
 /// Any RustCrypto digest over `data`, fed in chunks with a cancellation check between them.
@@ -78,6 +234,91 @@ mod tests {
     assert_eq!(hex(&digest::<Sha256>(b"", &token).unwrap()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     let million_a = vec![b'a'; 1_000_000];
     assert_eq!(hex(&digest::<Sha256>(&million_a, &token).unwrap()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  }
+
+  fn token() -> CancelToken {
+    CancelToken::new()
+  }
+
+  #[test]
+  fn md5_sha1_sha384_sha512_and_sha3_match_published_abc_vectors() {
+    let t = token();
+    assert_eq!(hex(&digest::<Md5>(b"abc", &t).unwrap()), "900150983cd24fb0d6963f7d28e17f72");
+    assert_eq!(hex(&digest::<Sha1>(b"abc", &t).unwrap()), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert_eq!(
+      hex(&digest::<Sha384>(b"abc", &t).unwrap()),
+      "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"
+    );
+    assert_eq!(
+      hex(&digest::<Sha512>(b"abc", &t).unwrap()),
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+    );
+    assert_eq!(hex(&digest::<Sha3_256>(b"abc", &t).unwrap()), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+  }
+
+  #[test]
+  fn blake3_matches_the_reference_vectors_serially_and_in_parallel() {
+    // The official test_vectors.json input: bytes 0, 1, ..., 250, 0, 1, ... of the given length.
+    let input = |len: usize| (0..len).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
+    let t = token();
+    assert_eq!(hex(&blake3(&input(0), &t).unwrap()), "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
+    assert_eq!(hex(&blake3(&input(1), &t).unwrap()), "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213");
+    assert_eq!(hex(&blake3(&input(1024), &t).unwrap()), "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7");
+    // 3 MiB + 1 crosses the parallel threshold and the chunk size; compare with one serial update.
+    let big = input(3 * 1024 * 1024 + 1);
+    assert_eq!(blake3(&big, &t).unwrap(), *blake3::hash(&big).as_bytes());
+  }
+
+  #[test]
+  fn xxhash_matches_the_reference_vectors_in_canonical_order() {
+    let t = token();
+    assert_eq!(xxh64(b"", 0, &t).unwrap(), 0xef46db3751d8e999);
+    assert_eq!(xxh64(b"abc", 0, &t).unwrap(), 0x44bc2cf5ad770999);
+    assert_eq!(xxh3_64(b"", 0, &t).unwrap(), 0x2d06800538d394c2);
+    assert_eq!(xxh3_128(b"", 0, &t).unwrap(), 0x99aa06d3014798d86001c324468d497f);
+    let long = vec![7u8; CHUNK * 2 + 3];
+    assert_eq!(xxh64(&long, 42, &t).unwrap(), xxhash_rust::xxh64::xxh64(&long, 42));
+    assert_eq!(xxh3_64(&long, 42, &t).unwrap(), xxhash_rust::xxh3::xxh3_64_with_seed(&long, 42));
+    assert_eq!(xxh3_128(&long, 42, &t).unwrap(), xxhash_rust::xxh3::xxh3_128_with_seed(&long, 42));
+    assert_eq!(hex(&0xef46db3751d8e999u64.to_be_bytes()), "ef46db3751d8e999");
+  }
+
+  #[test]
+  fn crc32_and_crc32c_match_the_check_values() {
+    let t = token();
+    assert_eq!(crc32(b"123456789", &t).unwrap(), 0xcbf43926);
+    assert_eq!(crc32c(b"123456789", &t).unwrap(), 0xe3069283);
+    let long = vec![0xa5u8; CHUNK * 3 + 17];
+    assert_eq!(crc32(&long, &t).unwrap(), crc32fast::hash(&long));
+    assert_eq!(crc32c(&long, &t).unwrap(), crc32c::crc32c(&long));
+  }
+
+  #[test]
+  fn hmac_matches_rfc_4231_test_case_2() {
+    let t = token();
+    assert_eq!(
+      hex(&hmac::<Hmac<Sha256>>(b"Jefe", b"what do ya want for nothing?", &t).unwrap()),
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    assert_eq!(
+      hex(&hmac::<Hmac<Sha512>>(b"Jefe", b"what do ya want for nothing?", &t).unwrap()),
+      "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+    );
+  }
+
+  #[test]
+  fn a_cancelled_token_stops_every_hash() {
+    let t = token();
+    t.cancel();
+    let data = vec![0u8; 1 << 20];
+    assert_eq!(digest::<Md5>(&data, &t), Err(TaskError::Cancelled));
+    assert_eq!(blake3(&data, &t), Err(TaskError::Cancelled));
+    assert_eq!(xxh64(&data, 0, &t), Err(TaskError::Cancelled));
+    assert_eq!(xxh3_64(&data, 0, &t), Err(TaskError::Cancelled));
+    assert_eq!(xxh3_128(&data, 0, &t), Err(TaskError::Cancelled));
+    assert_eq!(crc32(&data, &t), Err(TaskError::Cancelled));
+    assert_eq!(crc32c(&data, &t), Err(TaskError::Cancelled));
+    assert_eq!(hmac::<Hmac<Sha256>>(b"k", &data, &t), Err(TaskError::Cancelled));
   }
 
   #[test]

@@ -6,6 +6,7 @@ mod args;
 mod batch;
 mod hash;
 mod math;
+mod password;
 mod testing;
 
 use std::sync::LazyLock;
@@ -23,7 +24,7 @@ pub struct TaskDef {
 }
 
 static REGISTRY: LazyLock<Vec<TaskDef>> = LazyLock::new(|| {
-  let families: [&[TaskDef]; 3] = [math::TASKS, hash::TASKS, testing::TASKS];
+  let families: [&[TaskDef]; 4] = [math::TASKS, hash::TASKS, password::TASKS, testing::TASKS];
   families.into_iter().flat_map(|family| family.iter()).copied().collect()
 });
 
