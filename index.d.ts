@@ -8,8 +8,29 @@ export type BytesInput = Buffer | ArrayBufferView | ArrayBuffer | string | FileI
 /** A file corepool reads (or, as `options.destination`, writes) itself, off the JS thread. */
 export interface FileInput { path: string }
 
-export interface DigestOptions { encoding?: 'hex' | 'base64' }
-export interface DigestBufferOptions { encoding: 'buffer' }
+/** Bytes held in memory (no `{ path }`): keys, salts, passwords. */
+export type MemoryBytes = Buffer | ArrayBufferView | ArrayBuffer | string
+
+export interface DigestOptions { encoding?: 'hex' | 'base64' | 'buffer' }
+export interface XxhOptions extends DigestOptions { /** 0 to 2^53 - 1; default 0. */ seed?: number }
+export interface HmacOptions extends DigestOptions { /** Required; any length. */ key: MemoryBytes }
+export interface Argon2HashOptions {
+  /** Default 'argon2id'. */ type?: 'argon2id' | 'argon2i' | 'argon2d'
+  /** Passes, 1 to 16; default 3. */ timeCost?: number
+  /** KiB, 8 * parallelism to 1048576; default 65536. */ memoryCost?: number
+  /** Lanes, 1 to 16; default 4. */ parallelism?: number
+  /** Bytes, 16 to 64; default 32. */ hashLength?: number
+}
+export interface BcryptHashOptions { /** log2 rounds, 4 to 16; default 10. */ cost?: number }
+export interface ScryptOptions extends DigestOptions {
+  /** Required. */ salt: MemoryBytes
+  /** Power of 2, 2 to 2^24; default 16384. */ N?: number
+  /** 1 to 32; default 8. */ r?: number
+  /** 1 to 16; default 1. */ p?: number
+  /** Bytes, 1 to 1024; default 64. */ keylen?: number
+  /** Bytes; 128 * N * r must not exceed it; up to 2^30; default 32 MiB. */ maxmem?: number
+}
+export interface VerifyInput { password: MemoryBytes; hash: string }
 
 /** Every registered task: its input, its task-specific options and its result. */
 export interface TaskMap {
@@ -19,7 +40,25 @@ export interface TaskMap {
   fib: { input: number; options: {}; output: number }
   /** Number of primes p <= n; n <= 2^36. */
   countPrimes: { input: number; options: {}; output: number }
-  sha256: { input: BytesInput; options: DigestOptions | DigestBufferOptions; output: string | Buffer }
+  md5: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  sha1: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  sha256: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  sha384: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  sha512: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  'sha3-256': { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  blake3: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  xxh64: { input: BytesInput; options: XxhOptions; output: string | Buffer }
+  xxh3: { input: BytesInput; options: XxhOptions; output: string | Buffer }
+  'xxh3-128': { input: BytesInput; options: XxhOptions; output: string | Buffer }
+  crc32: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  crc32c: { input: BytesInput; options: DigestOptions; output: string | Buffer }
+  'hmac-sha256': { input: BytesInput; options: HmacOptions; output: string | Buffer }
+  'hmac-sha512': { input: BytesInput; options: HmacOptions; output: string | Buffer }
+  'argon2.hash': { input: MemoryBytes; options: Argon2HashOptions; output: string }
+  'argon2.verify': { input: VerifyInput; options: {}; output: boolean }
+  'bcrypt.hash': { input: MemoryBytes; options: BcryptHashOptions; output: string }
+  'bcrypt.verify': { input: VerifyInput; options: {}; output: boolean }
+  scrypt: { input: MemoryBytes; options: ScryptOptions; output: string | Buffer }
   /** Does nothing: measures the pool's own overhead. */
   noop: { input: unknown; options: {}; output: undefined }
   /** Test helper: bumps cells[0] when started, resolves with cells[1] once it is non-zero. */
