@@ -3,9 +3,12 @@
 //! returns the `Work` that runs on a pool thread.
 
 mod args;
+mod compress;
 mod hash;
 mod math;
+mod numbers;
 mod testing;
+mod typed;
 
 use std::sync::LazyLock;
 
@@ -20,7 +23,7 @@ pub struct TaskDef {
 }
 
 static REGISTRY: LazyLock<Vec<TaskDef>> = LazyLock::new(|| {
-  let families: [&[TaskDef]; 3] = [math::TASKS, hash::TASKS, testing::TASKS];
+  let families: [&[TaskDef]; 5] = [math::TASKS, hash::TASKS, testing::TASKS, compress::TASKS, numbers::TASKS];
   families.into_iter().flat_map(|family| family.iter()).map(|def| TaskDef { ..*def }).collect()
 });
 
