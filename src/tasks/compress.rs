@@ -24,7 +24,7 @@ pub const TASKS: &[TaskDef] = &[
 ];
 
 /// Input bytes handed to a compressor between cancellation checks.
-const INPUT_CHUNK: usize = 32 * 1024;
+const INPUT_CHUNK: usize = 8 * 1024;
 /// Output bytes pulled from a decompressor between cancellation checks.
 const OUTPUT_CHUNK: usize = 64 * 1024;
 
@@ -87,7 +87,8 @@ pub fn compress(format: Format, level: i64, data: &[u8], token: &CancelToken) ->
     Format::Zlib => feed(ZlibEncoder::new(out, flate), data, token)?.finish(),
     Format::Raw => feed(DeflateEncoder::new(out, flate), data, token)?.finish(),
     Format::Brotli => {
-      let writer = brotli::CompressorWriter::new(out, OUTPUT_CHUNK, level as u32, BROTLI_WINDOW);
+      let params = brotli::enc::BrotliEncoderParams { quality: level as i32, lgwin: BROTLI_WINDOW as i32, lgblock: 16, ..Default::default() };
+      let writer = brotli::CompressorWriter::with_params(out, OUTPUT_CHUNK, &params);
       // Writing into a Vec cannot fail, so `into_inner` (which finishes the stream) loses nothing.
       Ok(feed(writer, data, token)?.into_inner())
     }
