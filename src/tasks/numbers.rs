@@ -1,7 +1,8 @@
 //! Sorting and summary statistics of numeric TypedArrays.
 //!
 //! Sorting maps each element to an unsigned key whose integer order is JS's numeric order
-//! (-0 before +0, every NaN last), sorts the keys with rayon's parallel sort, and maps back.
+//! (-0 before +0, every NaN last), sorts the keys with a parallel merge sort that checks the
+//! token about once per millisecond, and maps back.
 
 use rayon::prelude::*;
 
@@ -16,7 +17,7 @@ pub const TASKS: &[TaskDef] = &[
 
 /// Elements per parallel chunk (and per cancellation check) in linear passes: well under 1 ms.
 const CHUNK: usize = 1 << 16;
-/// Below this many elements a sort runs on one thread.
+/// Below this many elements a sort runs on one thread, without checks (well under 1 ms).
 const PARALLEL_SORT: usize = 1 << 14;
 /// The percentiles `stats` reports when `options.percentiles` is absent.
 pub const DEFAULT_PERCENTILES: [f64; 3] = [50.0, 90.0, 99.0];
@@ -104,7 +105,7 @@ fn sort(slice: &TypedSlice, in_place: bool, token: &CancelToken) -> Result<Outpu
 /// Sorts words in place by key. A cancellation between phases leaves the same values, in some order.
 fn sort_keys<W: Ord + Copy + Send + Sync>(data: &mut [W], keys: Keys<W>, token: &CancelToken) -> Result<(), TaskError> {
   map_words(data, keys.to);
-  let sorted = token.check().map(|()| sort_words(data));
+  let sorted = token.check().and_then(|()| sort_words(data, token));
   map_words(data, keys.from);
   sorted
 }
@@ -112,18 +113,86 @@ fn sort_keys<W: Ord + Copy + Send + Sync>(data: &mut [W], keys: Keys<W>, token: 
 fn sorted_copy<W: Ord + Copy + Send + Sync>(data: &[W], keys: Keys<W>, token: &CancelToken) -> Result<Vec<W>, TaskError> {
   let mut copy: Vec<W> = data.par_iter().with_min_len(CHUNK).map(|&w| (keys.to)(w)).collect();
   token.check()?;
-  sort_words(&mut copy);
-  token.check()?;
+  sort_words(&mut copy, token)?;
   map_words(&mut copy, keys.from);
   Ok(copy)
 }
 
-fn sort_words<W: Ord + Copy + Send>(data: &mut [W]) {
+/// Elements per sorted run: sorting one takes about a millisecond.
+const RUN: usize = 1 << 15;
+
+/// Sorts words ascending: runs of `RUN` sorted in parallel, then merged pairwise in passes
+/// (each pass's pairs in parallel), checking the token once per run and every `CHUNK` merged
+/// elements. On cancellation `data` holds the same words, in some order.
+fn sort_words<W: Ord + Copy + Send + Sync>(data: &mut [W], token: &CancelToken) -> Result<(), TaskError> {
+  sort_words_with(data, &|| token.check())
+}
+
+/// `sort_words` with the cancellation check as a function (tests count calls to it).
+fn sort_words_with<W: Ord + Copy + Send + Sync>(data: &mut [W], check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<(), TaskError> {
   if data.len() < PARALLEL_SORT {
     data.sort_unstable();
-  } else {
-    data.par_sort_unstable();
+    return Ok(());
   }
+  data.par_chunks_mut(RUN).try_for_each(|run| {
+    check()?;
+    run.sort_unstable();
+    Ok::<_, TaskError>(())
+  })?;
+  let mut buffer = data.to_vec();
+  let mut in_buffer = false; // whether the latest complete pass lives in `buffer`
+  let mut width = RUN;
+  let mut result = Ok(());
+  while width < data.len() {
+    let (src, dst): (&[W], &mut [W]) = if in_buffer { (&buffer, data) } else { (data, &mut buffer) };
+    result = dst.par_chunks_mut(2 * width).zip(src.par_chunks(2 * width)).try_for_each(|(out, pair)| {
+      let (a, b) = pair.split_at(width.min(pair.len()));
+      merge(a, b, out, check)
+    });
+    if result.is_err() {
+      break; // the source of this pass is intact
+    }
+    in_buffer = !in_buffer;
+    width *= 2;
+  }
+  if in_buffer {
+    data.par_chunks_mut(CHUNK).zip(buffer.par_chunks(CHUNK)).for_each(|(d, b)| d.copy_from_slice(b));
+  }
+  result
+}
+
+/// Merges sorted `a` and `b` into `out` (of their total length), splitting large merges in two
+/// around the median of the longer side so that both halves run in parallel.
+fn merge<W: Ord + Copy + Send + Sync>(a: &[W], b: &[W], out: &mut [W], check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<(), TaskError> {
+  if out.len() <= 4 * CHUNK {
+    return merge_serial(a, b, out, check);
+  }
+  let (a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+  let m = a.len() / 2;
+  let p = b.partition_point(|x| *x < a[m]);
+  let (low, high) = out.split_at_mut(m + p);
+  let (first, second) = rayon::join(|| merge(&a[..m], &b[..p], low, check), || merge(&a[m..], &b[p..], high, check));
+  first.and(second)
+}
+
+/// One thread's merge, checking the token every `CHUNK` elements.
+fn merge_serial<W: Ord + Copy>(a: &[W], b: &[W], out: &mut [W], check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<(), TaskError> {
+  let (mut i, mut j, mut k) = (0, 0, 0);
+  while i < a.len() && j < b.len() {
+    check()?;
+    let end = (k + CHUNK).min(out.len());
+    while k < end && i < a.len() && j < b.len() {
+      let take_a = a[i] <= b[j];
+      out[k] = if take_a { a[i] } else { b[j] };
+      i += take_a as usize;
+      j += !take_a as usize;
+      k += 1;
+    }
+  }
+  out[k..k + a.len() - i].copy_from_slice(&a[i..]);
+  let k = k + a.len() - i;
+  out[k..].copy_from_slice(&b[j..]);
+  Ok(())
 }
 
 fn map_words<W: Copy + Send>(data: &mut [W], f: fn(W) -> W) {
@@ -279,8 +348,7 @@ pub fn stats<T: Copy + Send + Sync>(data: &[T], to_f64: fn(T) -> f64, percentile
 fn percentiles_of<T: Copy + Send + Sync>(data: &[T], to_f64: fn(T) -> f64, percentiles: &[f64], token: &CancelToken) -> Result<Vec<f64>, TaskError> {
   let mut keys: Vec<u64> = data.par_iter().with_min_len(CHUNK).map(|&x| f64_key(to_f64(x).to_bits())).collect();
   token.check()?;
-  sort_words(&mut keys);
-  token.check()?;
+  sort_words(&mut keys, token)?;
   let at = |i: usize| f64::from_bits(f64_unkey(keys[i]));
   let last = keys.len() - 1;
   Ok(percentiles
@@ -339,6 +407,57 @@ mod tests {
     before.sort_unstable();
     data.sort_unstable();
     assert_eq!(data, before);
+  }
+
+  #[test]
+  fn merge_sort_sorts_every_length_around_run_edges() {
+    let mut state = 0x2545f491u64;
+    for len in [PARALLEL_SORT, RUN + 1, 2 * RUN - 1, 2 * RUN, 3 * RUN + 17, 9 * RUN + 5] {
+      let mut data: Vec<u64> = (0..len)
+        .map(|_| {
+          state ^= state << 13;
+          state ^= state >> 7;
+          state ^= state << 17;
+          state % 1000
+        })
+        .collect();
+      let mut expected = data.clone();
+      expected.sort_unstable();
+      sort_words(&mut data, &token()).unwrap();
+      assert_eq!(data, expected, "length {len}");
+    }
+  }
+
+  #[test]
+  fn a_sort_stopped_at_any_check_keeps_every_value() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let original: Vec<u64> = (0..(8 * RUN as u64)).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % 5000).collect();
+    let mut expected = original.clone();
+    expected.sort_unstable();
+    let calls = AtomicUsize::new(0);
+    let mut data = original.clone();
+    sort_words_with(&mut data, &|| {
+      calls.fetch_add(1, Ordering::Relaxed);
+      Ok(())
+    })
+    .unwrap();
+    assert_eq!(data, expected);
+    let total = calls.load(Ordering::Relaxed);
+    assert!(total > 8 + 3, "checks in the run phase and in each merge pass, got {total}");
+    for stop_at in [1, 5, 8, 9, 12, total - 1] {
+      let made = AtomicUsize::new(0);
+      let mut data = original.clone();
+      let result = sort_words_with(&mut data, &|| {
+        if made.fetch_add(1, Ordering::SeqCst) + 1 >= stop_at {
+          Err(TaskError::Cancelled)
+        } else {
+          Ok(())
+        }
+      });
+      assert_eq!(result, Err(TaskError::Cancelled), "stopped at check {stop_at}");
+      data.sort_unstable();
+      assert_eq!(data, expected, "stopped at check {stop_at}: the same values remain");
+    }
   }
 
   #[test]
