@@ -26,8 +26,8 @@ pub const MAX_PERCENTILES: u32 = 1000;
 
 fn prepare_sort(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let in_place = option_bool(args, "inPlace")?.unwrap_or(false);
-  let slice = TypedSlice::from_input(args)?;
-  Ok(Box::new(move |token| sort(&slice, in_place, token)))
+  let mut slice = TypedSlice::from_input(args)?;
+  Ok(Box::new(move |token| sort(&mut slice, in_place, token)))
 }
 
 /// A bijection between an element's bits and a key whose unsigned order is the JS order.
@@ -78,27 +78,24 @@ const I32_KEYS: Keys<u32> = Keys { to: |w| w ^ F32_SIGN, from: |w| w ^ F32_SIGN 
 const U32_KEYS: Keys<u32> = Keys { to: |w| w, from: |w| w };
 
 /// Sorts `slice` in place (resolving with the input) or into a new array of the same type.
-fn sort(slice: &TypedSlice, in_place: bool, token: &CancelToken) -> Result<Output, TaskError> {
+fn sort(slice: &mut TypedSlice, in_place: bool, token: &CancelToken) -> Result<Output, TaskError> {
   token.check()?;
   if in_place {
-    // SAFETY: u64/u32 match the element's size and alignment; this task is the only Rust code
-    // touching the array, and JS may not touch it until the task settles (TypedSlice invariant).
     match slice.element {
-      Element::F64 => sort_keys(unsafe { slice.words_mut::<u64>() }, F64_KEYS, token)?,
-      Element::I64 => sort_keys(unsafe { slice.words_mut::<u64>() }, I64_KEYS, token)?,
-      Element::F32 => sort_keys(unsafe { slice.words_mut::<u32>() }, F32_KEYS, token)?,
-      Element::I32 => sort_keys(unsafe { slice.words_mut::<u32>() }, I32_KEYS, token)?,
-      Element::U32 => sort_keys(unsafe { slice.words_mut::<u32>() }, U32_KEYS, token)?,
+      Element::F64 => sort_keys(slice.words_mut::<u64>(), F64_KEYS, token)?,
+      Element::I64 => sort_keys(slice.words_mut::<u64>(), I64_KEYS, token)?,
+      Element::F32 => sort_keys(slice.words_mut::<u32>(), F32_KEYS, token)?,
+      Element::I32 => sort_keys(slice.words_mut::<u32>(), I32_KEYS, token)?,
+      Element::U32 => sort_keys(slice.words_mut::<u32>(), U32_KEYS, token)?,
     }
     return Ok(Output::Input);
   }
-  // SAFETY: as above, shared reads only.
   Ok(match slice.element {
-    Element::F64 => Output::Float64Array(sorted_copy(unsafe { slice.words::<u64>() }, F64_KEYS, token)?.into_iter().map(f64::from_bits).collect()),
-    Element::I64 => Output::BigInt64Array(sorted_copy(unsafe { slice.words::<u64>() }, I64_KEYS, token)?.into_iter().map(|w| w as i64).collect()),
-    Element::F32 => Output::Float32Array(sorted_copy(unsafe { slice.words::<u32>() }, F32_KEYS, token)?.into_iter().map(f32::from_bits).collect()),
-    Element::I32 => Output::Int32Array(sorted_copy(unsafe { slice.words::<u32>() }, I32_KEYS, token)?.into_iter().map(|w| w as i32).collect()),
-    Element::U32 => Output::Uint32Array(sorted_copy(unsafe { slice.words::<u32>() }, U32_KEYS, token)?),
+    Element::F64 => Output::Float64Array(sorted_copy(slice.words::<u64>(), F64_KEYS, token)?.into_iter().map(f64::from_bits).collect()),
+    Element::I64 => Output::BigInt64Array(sorted_copy(slice.words::<u64>(), I64_KEYS, token)?.into_iter().map(|w| w as i64).collect()),
+    Element::F32 => Output::Float32Array(sorted_copy(slice.words::<u32>(), F32_KEYS, token)?.into_iter().map(f32::from_bits).collect()),
+    Element::I32 => Output::Int32Array(sorted_copy(slice.words::<u32>(), I32_KEYS, token)?.into_iter().map(|w| w as i32).collect()),
+    Element::U32 => Output::Uint32Array(sorted_copy(slice.words::<u32>(), U32_KEYS, token)?),
   })
 }
 
@@ -204,14 +201,12 @@ fn prepare_stats(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let percentiles = option_numbers(args, "percentiles", 0.0, 100.0, MAX_PERCENTILES)?.unwrap_or_else(|| DEFAULT_PERCENTILES.to_vec());
   let slice = TypedSlice::from_input(args)?;
   Ok(Box::new(move |token| {
-    // SAFETY: each type matches the element's size and alignment; shared reads only, and JS may
-    // not touch the array until the task settles (TypedSlice invariant).
     let stats = match slice.element {
-      Element::F64 => stats(unsafe { slice.words::<f64>() }, |x| x, &percentiles, sample, token)?,
-      Element::F32 => stats(unsafe { slice.words::<f32>() }, |x| x as f64, &percentiles, sample, token)?,
-      Element::I32 => stats(unsafe { slice.words::<i32>() }, |x| x as f64, &percentiles, sample, token)?,
-      Element::U32 => stats(unsafe { slice.words::<u32>() }, |x| x as f64, &percentiles, sample, token)?,
-      Element::I64 => stats(unsafe { slice.words::<i64>() }, |x| x as f64, &percentiles, sample, token)?,
+      Element::F64 => stats(slice.words::<f64>(), |x| x, &percentiles, sample, token)?,
+      Element::F32 => stats(slice.words::<f32>(), |x| x as f64, &percentiles, sample, token)?,
+      Element::I32 => stats(slice.words::<i32>(), |x| x as f64, &percentiles, sample, token)?,
+      Element::U32 => stats(slice.words::<u32>(), |x| x as f64, &percentiles, sample, token)?,
+      Element::I64 => stats(slice.words::<i64>(), |x| x as f64, &percentiles, sample, token)?,
     };
     Ok(stats.into_output())
   }))

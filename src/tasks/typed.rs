@@ -30,7 +30,7 @@ impl Element {
 /// The memory of a numeric TypedArray that a task borrows. Invariant: `ptr..ptr + len * size`
 /// lies in a live ArrayBuffer that `args.keep` holds until the task settles, `ptr` is aligned to
 /// the element size (or `len` is 0), and the documented input contract forbids JS from touching
-/// the array until the task's promise settles.
+/// the array, or handing it to another task that writes it, until the task's promise settles.
 pub struct TypedSlice {
   pub element: Element,
   ptr: usize,
@@ -58,41 +58,51 @@ impl TypedSlice {
       _ => return Err(bad(args)),
     };
     let count = len / element.size();
-    if count > 0 && (ptr as usize) % element.size() != 0 {
+    if count > 0 && !(ptr as usize).is_multiple_of(element.size()) {
       return Err(TaskError::invalid("input must be aligned to its element size"));
     }
     args.keep.insert(0, args.input);
     Ok(TypedSlice { element, ptr: ptr as usize, len: count })
   }
 
-  /// The elements as `&mut [W]`, where `W` is an unsigned word of the element's size.
-  ///
-  /// # Safety
-  /// `W` must have the element's size and alignment, and no other reference to this memory may
-  /// be alive while the returned one is (the type invariant keeps JS away from it).
-  pub unsafe fn words_mut<W>(&self) -> &mut [W] {
-    debug_assert_eq!(std::mem::size_of::<W>(), self.element.size());
+  /// The elements as `&mut [W]`, for any plain word type of the element's size.
+  pub fn words_mut<W: Word>(&mut self) -> &mut [W] {
+    self.check_layout::<W>();
     if self.len == 0 {
       return &mut [];
     }
-    // SAFETY: the caller guarantees `W` matches the element layout and exclusivity; the memory
-    // is live, aligned and `len` elements long (type invariant).
+    // SAFETY: the memory is live, aligned for `W` and `len` elements of `W`'s size long (type
+    // invariant and `check_layout`); every bit pattern is a valid `W` (`Word`); `&mut self`
+    // makes this the only Rust reference, and the input contract keeps JS away from it.
     unsafe { std::slice::from_raw_parts_mut(self.ptr as *mut W, self.len) }
   }
 
-  /// The elements as `&[W]`; see `words_mut`.
-  ///
-  /// # Safety
-  /// `W` must have the element's size and alignment, and no `&mut` to this memory may be alive.
-  pub unsafe fn words<W>(&self) -> &[W] {
-    debug_assert_eq!(std::mem::size_of::<W>(), self.element.size());
+  /// The elements as `&[W]`, for any plain word type of the element's size.
+  pub fn words<W: Word>(&self) -> &[W] {
+    self.check_layout::<W>();
     if self.len == 0 {
       return &[];
     }
-    // SAFETY: as for `words_mut`, shared instead of exclusive.
+    // SAFETY: as for `words_mut`; shared reads, and no `&mut` can exist while `&self` is held.
     unsafe { std::slice::from_raw_parts(self.ptr as *const W, self.len) }
   }
+
+  fn check_layout<W: Word>(&self) {
+    assert_eq!(std::mem::size_of::<W>(), self.element.size(), "word size matches the element size");
+    assert!(std::mem::align_of::<W>() <= self.element.size(), "elements are aligned for the word type");
+  }
 }
+
+/// Plain number types: every bit pattern is a valid value, so typed-array memory can be viewed
+/// as a slice of them. Sealed: implemented for these six types only.
+pub trait Word: Copy + Send + Sync + sealed::Sealed {}
+mod sealed {
+  pub trait Sealed {}
+}
+macro_rules! words {
+  ($($t:ty),*) => {$(impl sealed::Sealed for $t {} impl Word for $t {})*};
+}
+words!(u32, u64, i32, i64, f32, f64);
 
 fn describe_input(args: &TaskArgs) -> String {
   match args.js.byte_view(args.input) {
