@@ -50,7 +50,7 @@ test('close({ force: true }) rejects queued tasks with an AbortError whose cause
   assert.deepEqual([pool.stats().completed, pool.stats().cancelled], [1, 5])
 })
 
-test('destroy rejects queued and running tasks at once and stops the threads', async () => {
+test('destroy rejects queued tasks at once, running ones as soon as their kernels stop, and stops the threads', async () => {
   const pool = new Pool({ threads: 1 })
   const running = blocker(pool)
   await running.started()

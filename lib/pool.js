@@ -126,7 +126,7 @@ class Pool extends EventEmitter {
     this.#outstanding++
     let entry
     const promise = new Promise((resolve, reject) => {
-      entry = { resolve, reject, signal, onAbort: null, mode }
+      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined }
     })
     this.#pending.set(id, entry)
     if (signal !== null) {
@@ -180,7 +180,8 @@ class Pool extends EventEmitter {
     this.#closeReason = codedError('ERR_POOL_DESTROYED', 'the pool was destroyed before the task finished')
     this.#rejectIds(this.#native.cancelQueued())
     this.#native.cancelRunning()
-    for (const id of [...this.#pending.keys()]) this.#rejectEntry(id, abortError(this.#closeReason))
+    // Running tasks reject as soon as their kernels stop, at their next cancellation check.
+    for (const entry of this.#pending.values()) entry.abortCause ??= this.#closeReason
     return this.#closed
   }
 
@@ -207,10 +208,15 @@ class Pool extends EventEmitter {
   #abort (id) {
     const entry = this.#pending.get(id)
     if (entry === undefined) return
-    if (this.#native.cancel(id) === 1) this.#outstanding--
-    // A running task stops at its next cancellation check; its promise rejects now.
-    this.#rejectEntry(id, abortError(entry.signal.reason))
-    this.#afterSettle()
+    if (this.#native.cancel(id) === 1) {
+      this.#outstanding--
+      this.#rejectEntry(id, abortError(entry.signal.reason))
+      this.#afterSettle()
+    } else {
+      // Running: it stops at its next cancellation check. The promise rejects when it has, so
+      // that once it settles the task no longer reads (or sorts) the caller's input.
+      entry.abortCause ??= entry.signal.reason
+    }
   }
 
   /** Ids the native side removed from the queue without running: reject them here. */
@@ -251,7 +257,9 @@ class Pool extends EventEmitter {
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-      if (!failed) {
+      if (entry.abortCause !== undefined) {
+        entry.reject(abortError(entry.abortCause))
+      } else if (!failed) {
         const value = values === undefined ? undefined : values[i]
         if (entry.mode === SINGLE) entry.resolve(value)
         else settleMany(entry, value[0], value[1])

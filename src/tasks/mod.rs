@@ -4,10 +4,13 @@
 
 mod args;
 mod batch;
+mod compress;
 mod hash;
 mod math;
+mod numbers;
 mod password;
 mod testing;
+mod typed;
 
 use std::sync::LazyLock;
 
@@ -24,7 +27,7 @@ pub struct TaskDef {
 }
 
 static REGISTRY: LazyLock<Vec<TaskDef>> = LazyLock::new(|| {
-  let families: [&[TaskDef]; 4] = [math::TASKS, hash::TASKS, password::TASKS, testing::TASKS];
+  let families: [&[TaskDef]; 6] = [math::TASKS, hash::TASKS, password::TASKS, compress::TASKS, numbers::TASKS, testing::TASKS];
   families.into_iter().flat_map(|family| family.iter()).copied().collect()
 });
 

@@ -1,0 +1,122 @@
+'use strict'
+
+// gzip and brotli (default levels) of 256 KiB of text-like data: corepool (2 threads) against
+// node:zlib's async API, with the main thread's event-loop delay during each run; then the
+// latency of fs.readFile while each one is saturated with gzip work (libuv starvation).
+// Usage: node benchmark/compress.js
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const zlib = require('node:zlib')
+const { monitorEventLoopDelay } = require('node:perf_hooks')
+const { Pool, availableCores } = require('..')
+
+const ROUNDS = 3
+const INPUT = textLike(256 * 1024)
+
+/** Newline-delimited JSON log lines from a seeded generator. */
+function textLike (bytes) {
+  const words = ['request', 'served', 'user', 'cache', 'miss', 'hit', 'timeout', 'retry', 'db', 'query', 'ok', 'slow']
+  const levels = ['info', 'info', 'info', 'warn', 'debug', 'error']
+  let state = 2024
+  const next = () => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state >>> 8 }
+  let out = ''
+  let ts = 1_700_000_000_000
+  while (out.length < bytes) {
+    ts += next() % 1000
+    const msg = Array.from({ length: 3 + next() % 6 }, () => words[next() % words.length]).join(' ')
+    out += JSON.stringify({ ts, level: levels[next() % levels.length], id: next().toString(16), ms: next() % 5000, msg }) + '\n'
+  }
+  return Buffer.from(out.slice(0, bytes))
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1] }
+const p99 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] }
+
+function nodeAsync (name) {
+  return (input) => new Promise((resolve, reject) => zlib[name](input, (err, out) => (err ? reject(err) : resolve(out))))
+}
+
+/** Runs `total` calls of `op`, `inFlight` at a time; returns ops/s and the event-loop delay p99 (ms). */
+async function measure (op, total, inFlight) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 })
+  histogram.enable()
+  const start = process.hrtime.bigint()
+  let started = 0
+  const worker = async () => { while (started < total) { started++; await op(INPUT) } }
+  await Promise.all(Array.from({ length: inFlight }, worker))
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  histogram.disable()
+  return { opsPerSecond: total / seconds, loopP99: histogram.percentile(99) / 1e6 }
+}
+
+async function main () {
+  const pool = new Pool({ threads: 2 })
+  const cases = [
+    { name: 'gzip', total: 120, check: zlib.gunzipSync, impls: { corepool: (input) => pool.exec('gzip', input), 'node:zlib async': nodeAsync('gzip') } },
+    { name: 'brotli', total: 6, check: zlib.brotliDecompressSync, impls: { corepool: (input) => pool.exec('brotliCompress', input), 'node:zlib async': nodeAsync('brotliCompress') } }
+  ]
+  console.log(`node ${process.version}, ${os.cpus()[0].model}, ${availableCores()} usable cores, input ${INPUT.length} bytes, median of ${ROUNDS} rounds`)
+  const rows = []
+  for (const { name, total, check, impls } of cases) {
+    const names = Object.keys(impls)
+    for (const impl of names) {
+      const out = await impls[impl](INPUT)
+      if (!check(out).equals(INPUT)) throw new Error(`${impl} ${name} does not round-trip`)
+    }
+    const results = Object.fromEntries(names.map((impl) => [impl, []]))
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = names.map((_, i) => names[(i + round) % names.length])
+      for (const impl of order) results[impl].push(await measure(impls[impl], total, 4))
+    }
+    for (const impl of names) {
+      const ops = median(results[impl].map((r) => r.opsPerSecond))
+      rows.push({ task: name, impl, 'ops/s': ops.toFixed(1), 'MB/s': (ops * INPUT.length / 1e6).toFixed(1), 'event-loop p99 ms': median(results[impl].map((r) => r.loopP99)).toFixed(1) })
+    }
+  }
+  console.table(rows)
+  await starvation(pool)
+  await pool.close()
+}
+
+/** p99 latency (ms) of fs.readFile on a small file: idle, then under gzip load on each pool. */
+async function starvation (pool) {
+  const file = path.join(os.tmpdir(), `corepool-bench-${process.pid}.txt`)
+  fs.writeFileSync(file, INPUT.subarray(0, 1024))
+  const reads = async (count) => {
+    const latencies = []
+    for (let i = 0; i < count; i++) {
+      const start = process.hrtime.bigint()
+      await fs.promises.readFile(file)
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6)
+    }
+    return latencies
+  }
+  const underLoad = async (op) => {
+    let stop = false
+    const worker = async () => { while (!stop) await op(INPUT) }
+    const load = Array.from({ length: 8 }, worker)
+    const latencies = await reads(200)
+    stop = true
+    await Promise.all(load)
+    return latencies
+  }
+  const scenarios = {
+    idle: () => reads(200),
+    'gzip on corepool': () => underLoad((input) => pool.exec('gzip', input)),
+    'gzip on node:zlib async': () => underLoad(nodeAsync('gzip'))
+  }
+  const results = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(scenarios)) results[name].push(p99(await run()))
+  }
+  fs.unlinkSync(file)
+  const idle = median(results.idle)
+  console.log('fs.readFile (1 KiB file) p99 latency, 200 reads per round')
+  console.table(Object.entries(results).map(([name, values]) => ({
+    scenario: name, 'p99 ms': median(values).toFixed(2), 'x idle': (median(values) / idle).toFixed(1)
+  })))
+}
+
+main().catch((error) => { console.error(error); process.exitCode = 1 })

@@ -1,0 +1,165 @@
+//! Typed numeric arrays read (or written) in place, and the option readers the compression and
+//! numbers families need beyond `TaskArgs`'s own.
+
+use napi::sys;
+use napi::sys::TypedarrayType as T;
+
+use super::TaskArgs;
+use crate::js::{Kind, View};
+use crate::pool::TaskError;
+
+/// The element types the numbers tasks accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Element {
+  F64,
+  F32,
+  I32,
+  U32,
+  I64,
+}
+
+impl Element {
+  pub fn size(self) -> usize {
+    match self {
+      Element::F64 | Element::I64 => 8,
+      Element::F32 | Element::I32 | Element::U32 => 4,
+    }
+  }
+}
+
+/// The memory of a numeric TypedArray that a task borrows. Invariant: `ptr..ptr + len * size`
+/// lies in a live ArrayBuffer that `args.keep` holds until the task settles, `ptr` is aligned to
+/// the element size (or `len` is 0), and the documented input contract forbids JS from touching
+/// the array, or handing it to another task that writes it, until the task's promise settles.
+pub struct TypedSlice {
+  pub element: Element,
+  ptr: usize,
+  pub len: usize,
+}
+
+impl TypedSlice {
+  /// `args.input` as a Float64Array, Float32Array, Int32Array, Uint32Array or BigInt64Array. The
+  /// input is pushed first onto `args.keep`, so `Output::Input` resolves with it.
+  pub fn from_input(args: &mut TaskArgs) -> Result<TypedSlice, TaskError> {
+    let bad = |args: &TaskArgs| {
+      TaskError::invalid(format!(
+        "input must be a Float64Array, Float32Array, Int32Array, Uint32Array or BigInt64Array, got {}",
+        describe_input(args)
+      ))
+    };
+    let view = args.js.byte_view(args.input).map_err(|_| bad(args))?;
+    let View::Borrowed { ptr, len, element: Some(kind) } = view else { return Err(bad(args)) };
+    let element = match kind {
+      T::float64_array => Element::F64,
+      T::float32_array => Element::F32,
+      T::int32_array => Element::I32,
+      T::uint32_array => Element::U32,
+      T::bigint64_array => Element::I64,
+      _ => return Err(bad(args)),
+    };
+    let count = len / element.size();
+    if count > 0 && !(ptr as usize).is_multiple_of(element.size()) {
+      return Err(TaskError::invalid("input must be aligned to its element size"));
+    }
+    args.keep.insert(0, args.input);
+    Ok(TypedSlice { element, ptr: ptr as usize, len: count })
+  }
+
+  /// The elements as `&mut [W]`, for any plain word type of the element's size.
+  pub fn words_mut<W: Word>(&mut self) -> &mut [W] {
+    self.check_layout::<W>();
+    if self.len == 0 {
+      return &mut [];
+    }
+    // SAFETY: the memory is live, aligned for `W` and `len` elements of `W`'s size long (type
+    // invariant and `check_layout`); every bit pattern is a valid `W` (`Word`); `&mut self`
+    // makes this the only Rust reference, and the input contract keeps JS away from it.
+    unsafe { std::slice::from_raw_parts_mut(self.ptr as *mut W, self.len) }
+  }
+
+  /// The elements as `&[W]`, for any plain word type of the element's size.
+  pub fn words<W: Word>(&self) -> &[W] {
+    self.check_layout::<W>();
+    if self.len == 0 {
+      return &[];
+    }
+    // SAFETY: as for `words_mut`; shared reads, and no `&mut` can exist while `&self` is held.
+    unsafe { std::slice::from_raw_parts(self.ptr as *const W, self.len) }
+  }
+
+  fn check_layout<W: Word>(&self) {
+    assert_eq!(std::mem::size_of::<W>(), self.element.size(), "word size matches the element size");
+    assert!(std::mem::align_of::<W>() <= self.element.size(), "elements are aligned for the word type");
+  }
+}
+
+/// Plain number types: every bit pattern is a valid value, so typed-array memory can be viewed
+/// as a slice of them. Sealed: implemented for these six types only.
+pub trait Word: Copy + Send + Sync + sealed::Sealed {}
+mod sealed {
+  pub trait Sealed {}
+}
+macro_rules! words {
+  ($($t:ty),*) => {$(impl sealed::Sealed for $t {} impl Word for $t {})*};
+}
+words!(u32, u64, i32, i64, f32, f64);
+
+fn describe_input(args: &TaskArgs) -> String {
+  match args.js.byte_view(args.input) {
+    Ok(View::Borrowed { element: Some(_), .. }) => "a TypedArray of another type".into(),
+    Ok(View::Borrowed { element: None, .. }) => "a DataView or ArrayBuffer".into(),
+    _ => args.describe(args.input),
+  }
+}
+
+/// `options[key]` as a whole number in `min..=max` (negative allowed); `None` when absent.
+pub fn option_int(args: &TaskArgs, key: &str, min: i64, max: i64) -> Result<Option<i64>, TaskError> {
+  let Some(value) = args.option(key)? else { return Ok(None) };
+  let bad = || TaskError::invalid(format!("options.{key} must be an integer from {min} to {max}, got {}", args.describe(value)));
+  if args.js.kind(value).map_err(|_| bad())? != Kind::Number {
+    return Err(bad());
+  }
+  let n = args.js.to_f64(value).map_err(|_| bad())?;
+  if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
+    return Err(bad());
+  }
+  Ok(Some(n as i64))
+}
+
+/// `options[key]` as a boolean; `None` when absent.
+pub fn option_bool(args: &TaskArgs, key: &str) -> Result<Option<bool>, TaskError> {
+  let Some(value) = args.option(key)? else { return Ok(None) };
+  if args.js.kind(value).ok() != Some(Kind::Boolean) {
+    return Err(TaskError::invalid(format!("options.{key} must be a boolean, got {}", args.describe(value))));
+  }
+  args.js.to_bool(value).map(Some).map_err(|_| TaskError::invalid(format!("options.{key} could not be read")))
+}
+
+/// `options[key]` as an array of at most `max_len` numbers, each in `min..=max`; `None` when absent.
+pub fn option_numbers(args: &TaskArgs, key: &str, min: f64, max: f64, max_len: u32) -> Result<Option<Vec<f64>>, TaskError> {
+  let Some(value) = args.option(key)? else { return Ok(None) };
+  let read = |_| TaskError::invalid(format!("options.{key} could not be read"));
+  if !args.js.is_array(value).map_err(read)? {
+    return Err(TaskError::invalid(format!("options.{key} must be an array of numbers, got {}", args.describe(value))));
+  }
+  let len = args.js.array_length(value).map_err(read)?;
+  if len > max_len {
+    return Err(TaskError::invalid(format!("options.{key} must hold at most {max_len} numbers, got {len}")));
+  }
+  let mut out = Vec::with_capacity(len as usize);
+  for index in 0..len {
+    let item: sys::napi_value = args.js.get_element(value, index).map_err(read)?;
+    let n = match args.js.kind(item) {
+      Ok(Kind::Number) => args.js.to_f64(item).map_err(read)?,
+      _ => f64::NAN,
+    };
+    if !(n >= min && n <= max) {
+      return Err(TaskError::invalid(format!(
+        "options.{key}[{index}] must be a number from {min} to {max}, got {}",
+        args.describe(item)
+      )));
+    }
+    out.push(n);
+  }
+  Ok(Some(out))
+}
