@@ -31,6 +31,20 @@ export interface ScryptOptions extends DigestOptions {
   /** Bytes; 128 * N * r must not exceed it; up to 2^30; default 32 MiB. */ maxmem?: number
 }
 export interface VerifyInput { password: MemoryBytes; hash: string }
+export type NumericArray = Float64Array | Float32Array | Int32Array | Uint32Array | BigInt64Array
+export interface CompressOptions {
+  /** gzip/deflate/deflateRaw: 0-9 (default 6); brotli: 0-11 (default 11); zstd: -131072-22 (default 3). */
+  level?: number
+}
+export interface DecompressOptions {
+  /** Largest output in bytes, 1 to 2^32; default 268435456 (256 MiB). Past it: ERR_OUTPUT_TOO_LARGE. */
+  maxOutputLength?: number
+}
+export interface StatsResult {
+  count: number; sum: number; mean: number; min: number; max: number; variance: number; stddev: number
+  /** In the order of `options.percentiles`. */
+  percentiles: number[]
+}
 
 /** Every registered task: its input, its task-specific options and its result. */
 export interface TaskMap {
@@ -59,6 +73,19 @@ export interface TaskMap {
   'bcrypt.hash': { input: MemoryBytes; options: BcryptHashOptions; output: string }
   'bcrypt.verify': { input: VerifyInput; options: {}; output: boolean }
   scrypt: { input: MemoryBytes; options: ScryptOptions; output: string | Buffer }
+  gzip: { input: BytesInput; options: CompressOptions; output: Buffer }
+  gunzip: { input: BytesInput; options: DecompressOptions; output: Buffer }
+  deflate: { input: BytesInput; options: CompressOptions; output: Buffer }
+  inflate: { input: BytesInput; options: DecompressOptions; output: Buffer }
+  deflateRaw: { input: BytesInput; options: CompressOptions; output: Buffer }
+  inflateRaw: { input: BytesInput; options: DecompressOptions; output: Buffer }
+  brotliCompress: { input: BytesInput; options: CompressOptions; output: Buffer }
+  brotliDecompress: { input: BytesInput; options: DecompressOptions; output: Buffer }
+  zstdCompress: { input: BytesInput; options: CompressOptions; output: Buffer }
+  zstdDecompress: { input: BytesInput; options: DecompressOptions; output: Buffer }
+  /** A sorted copy of the same type, or the input itself sorted when `inPlace`. */
+  sort: { input: NumericArray; options: { inPlace?: boolean }; output: NumericArray }
+  stats: { input: NumericArray; options: { sample?: boolean; percentiles?: number[] }; output: StatsResult }
   /** Does nothing: measures the pool's own overhead. */
   noop: { input: unknown; options: {}; output: undefined }
   /** Test helper: bumps cells[0] when started, resolves with cells[1] once it is non-zero. */
