@@ -238,7 +238,8 @@ impl Bridge {
     let undefined = js.undefined()?;
     let (mut values, mut errors) = (undefined, undefined);
     let mut error_count = 0;
-    let mut ids = Vec::with_capacity(batch.len());
+    let count = batch.len();
+    let mut ids = Vec::with_capacity(count);
     for (index, completion) in batch.into_iter().enumerate() {
       ids.push(completion.id as f64);
       let kept = self.kept.remove(&completion.id).unwrap_or_default();
@@ -249,7 +250,7 @@ impl Bridge {
           match output_to_js(js, output, input) {
             Ok(value) => {
               if values == undefined {
-                values = js.array(ids.capacity())?;
+                values = js.array(count)?;
               }
               js.set_element(values, index as u32, value)?;
               None

@@ -129,10 +129,7 @@ fn prepare_hmac<M: Mac + KeyInit + 'static>(args: &mut TaskArgs) -> Result<Work,
 /// between them.
 pub fn hmac<M: Mac + KeyInit>(key: &[u8], data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
   let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    mac.update(chunk);
-  }
+  feed(data, token, |chunk| mac.update(chunk))?;
   Ok(mac.finalize().into_bytes().to_vec())
 }
 
@@ -153,58 +150,49 @@ pub fn blake3(data: &[u8], token: &CancelToken) -> Result<[u8; 32], TaskError> {
 
 pub fn xxh64(data: &[u8], seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
   let mut hasher = xxh64::Xxh64::new(seed);
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    hasher.update(chunk);
-  }
+  feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.digest())
 }
 
 pub fn xxh3_64(data: &[u8], seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
   let mut hasher = xxh3::Xxh3::with_seed(seed);
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    hasher.update(chunk);
-  }
+  feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.digest())
 }
 
 pub fn xxh3_128(data: &[u8], seed: u64, token: &CancelToken) -> Result<u128, TaskError> {
   let mut hasher = xxh3::Xxh3::with_seed(seed);
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    hasher.update(chunk);
-  }
+  feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.digest128())
 }
 
 /// CRC-32 (ISO-HDLC, as in zlib, gzip and PNG).
 pub fn crc32(data: &[u8], token: &CancelToken) -> Result<u32, TaskError> {
   let mut hasher = crc32fast::Hasher::new();
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    hasher.update(chunk);
-  }
+  feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.finalize())
 }
 
 /// CRC-32C (Castagnoli, as in iSCSI, ext4 and SCTP).
 pub fn crc32c(data: &[u8], token: &CancelToken) -> Result<u32, TaskError> {
   let mut crc = 0;
+  feed(data, token, |chunk| crc = crc32c::crc32c_append(crc, chunk))?;
+  Ok(crc)
+}
+
+/// Hands `data` to `update` in `CHUNK` pieces, checking the cancellation token before each.
+fn feed(data: &[u8], token: &CancelToken, mut update: impl FnMut(&[u8])) -> Result<(), TaskError> {
   for chunk in data.chunks(CHUNK) {
     token.check()?;
-    crc = crc32c::crc32c_append(crc, chunk);
+    update(chunk);
   }
-  Ok(crc)
+  Ok(())
 }
 
 /// Any RustCrypto digest over `data`, fed in chunks with a cancellation check between them.
 pub fn digest<D: Digest>(data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
   let mut hasher = D::new();
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    hasher.update(chunk);
-  }
+  feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.finalize().to_vec())
 }
 
