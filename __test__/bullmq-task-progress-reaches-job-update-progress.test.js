@@ -1,0 +1,40 @@
+'use strict'
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { skipReason, startRedis } = require('./helpers/redis.js')
+const { waitUntil } = require('./helpers/blocker.js')
+
+test("a task's progress, read from shared memory, reaches job.updateProgress while it runs", { skip: skipReason }, async (t) => {
+  const { Queue, QueueEvents } = require('bullmq')
+  const { Pool } = require('..')
+  const { createConsumer } = require('../bullmq.js')
+  const { connection, defer } = await startRedis(t)
+  const queue = new Queue('progress', { connection })
+  defer(() => queue.close())
+  const events = new QueueEvents('progress', { connection })
+  defer(() => events.close())
+  await events.waitUntilReady()
+  const reported = []
+  events.on('progress', ({ data }) => reported.push(data))
+  const pool = new Pool({ threads: 1 })
+  defer(() => pool.close())
+  // test.waitFlag adds 1 to cells[0] when it starts: that cell is its progress.
+  const cells = new Int32Array(new SharedArrayBuffer(8))
+  const consumer = createConsumer(pool, 'progress', {
+    connection,
+    progressInterval: 20,
+    map: () => ({ task: 'test.waitFlag', input: cells, progress: () => Atomics.load(cells, 0) * 50 })
+  })
+  defer(() => consumer.close())
+
+  const job = await queue.add('work', null)
+  await waitUntil(() => reported.length === 1) // 50 reported while the task still runs
+  assert.equal((await queue.getJob(job.id)).progress, 50)
+  assert.equal(await (await queue.getJob(job.id)).getState(), 'active')
+  Atomics.store(cells, 0, 2) // as a task would: 100 %
+  Atomics.store(cells, 1, 7)
+  assert.equal(await job.waitUntilFinished(events, 10000), 7)
+  assert.deepEqual(reported, [50, 100]) // each value once, in order, the last before completion
+  assert.equal((await queue.getJob(job.id)).progress, 100)
+})
