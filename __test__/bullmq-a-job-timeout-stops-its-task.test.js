@@ -2,18 +2,12 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 
 test("the processor's timeout, or the job's own from map(), stops its task with ERR_TASK_TIMEOUT", { skip: skipReason }, async (t) => {
-  const { Queue, QueueEvents } = require('bullmq')
   const { Pool } = require('..')
   const { createConsumer } = require('../bullmq.js')
-  const { connection, defer } = await startRedis(t)
-  const queue = new Queue('timeout', { connection })
-  defer(() => queue.close())
-  const events = new QueueEvents('timeout', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
+  const { connection, defer, queue, events } = await startQueue(t, 'timeout')
   const pool = new Pool({ threads: 2 })
   defer(() => pool.close())
   const consumer = createConsumer(pool, 'timeout', {

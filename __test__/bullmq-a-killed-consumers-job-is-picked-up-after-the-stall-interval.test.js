@@ -3,21 +3,15 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 const { startCluster } = require('./fixtures/harness.js')
 
 const LOCK = { lockDuration: 1000, stalledInterval: 500 }
 
 test("a SIGKILLed consumer's job is picked up by another consumer after the stall interval", { skip: skipReason }, async (t) => {
-  const { Queue, QueueEvents } = require('bullmq')
   const { Pool } = require('..')
   const { createConsumer } = require('../bullmq.js')
-  const { port, connection, defer } = await startRedis(t)
-  const queue = new Queue('killed', { connection })
-  defer(() => queue.close())
-  const events = new QueueEvents('killed', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
+  const { port, connection, defer, queue, events } = await startQueue(t, 'killed')
 
   // Consumer A, in its own process, takes the job and runs it until it is killed.
   const a = startCluster(t, { port, queue: 'killed', mode: 'block', worker: LOCK }, { script: path.join(__dirname, 'fixtures', 'bullmq-consumer.js') })

@@ -3,22 +3,17 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 const { startCluster } = require('./fixtures/harness.js')
 
 const JOB_MS = 5000
 const LOCK = { lockDuration: 2000, stalledInterval: 500 }
 
 test('a 5 s CPU job with lockDuration 2000 never stalls on the pool; the same job inline stalls', { skip: skipReason }, async (t) => {
-  const { Queue, QueueEvents, Worker } = require('bullmq')
+  const { Worker } = require('bullmq')
   const { Pool } = require('..')
   const { createConsumer } = require('../bullmq.js')
-  const { port, connection, defer } = await startRedis(t)
-  const queue = new Queue('cpu', { connection })
-  defer(() => queue.close())
-  const events = new QueueEvents('cpu', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
+  const { port, connection, defer, queue, events } = await startQueue(t, 'cpu')
   const stalled = []
   events.on('stalled', ({ jobId }) => stalled.push(jobId))
   // A second worker that only checks for stalled jobs, every 500 ms, as other machines would.

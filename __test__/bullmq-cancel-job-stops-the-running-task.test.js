@@ -2,19 +2,13 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 const { waitUntil } = require('./helpers/blocker.js')
 
 test('worker.cancelJob stops the running task at its next check, and the job fails for good', { skip: skipReason }, async (t) => {
-  const { Queue, QueueEvents } = require('bullmq')
   const { Pool } = require('..')
   const { createConsumer } = require('../bullmq.js')
-  const { connection, defer } = await startRedis(t)
-  const queue = new Queue('cancel', { connection })
-  defer(() => queue.close())
-  const events = new QueueEvents('cancel', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
+  const { connection, defer, queue, events } = await startQueue(t, 'cancel')
   const pool = new Pool({ threads: 1 })
   defer(() => pool.close())
   // The task waits, checking its cancellation, on a flag that is never set.

@@ -4,21 +4,14 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const zlib = require('node:zlib')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 
 test('jobs run on the pool, by job name and data, and BullMQ stores their JSON-safe results', { skip: skipReason }, async (t) => {
-  const { Queue, QueueEvents } = require('bullmq')
   const { Pool } = require('..')
   const { createConsumer } = require('../bullmq.js')
-  const { connection, defer } = await startRedis(t)
+  const { connection, defer, queue, events } = await startQueue(t, 'results')
   const pool = new Pool({ threads: 2 })
   defer(() => pool.close())
-  const queue = new Queue('results', { connection })
-  defer(() => queue.close())
-  queue.setMaxListeners(0) // job.waitUntilFinished adds one listener per job we await
-  const events = new QueueEvents('results', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
 
   const consumer = createConsumer(pool, 'results', { connection })
   defer(() => consumer.close())

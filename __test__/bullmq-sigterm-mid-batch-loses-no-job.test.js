@@ -3,7 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 const { startCluster } = require('./fixtures/harness.js')
 
 const SCRIPT = path.join(__dirname, 'fixtures', 'bullmq-cluster-consumer.js')
@@ -14,14 +14,7 @@ const SHORT = 40
  * SIGTERM once 'hold' runs and 5 jobs completed. Returns what Redis holds after the cluster exited.
  */
 async function sigtermMidBatch (t, { shutdownTimeout, releaseAfter }) {
-  const { Queue, QueueEvents } = require('bullmq')
-  const { port, connection, defer } = await startRedis(t)
-  const queue = new Queue('batch', { connection })
-  defer(() => queue.close())
-  queue.setMaxListeners(0) // job.waitUntilFinished adds one listener per job we await
-  const events = new QueueEvents('batch', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
+  const { port, connection, defer, queue, events } = await startQueue(t, 'batch')
   const completions = []
   events.on('completed', ({ jobId }) => completions.push(jobId))
 

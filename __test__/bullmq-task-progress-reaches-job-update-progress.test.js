@@ -2,19 +2,13 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { skipReason, startRedis } = require('./helpers/redis.js')
+const { skipReason, startQueue } = require('./helpers/redis.js')
 const { waitUntil } = require('./helpers/blocker.js')
 
 test("a task's progress, read from shared memory, reaches job.updateProgress while it runs", { skip: skipReason }, async (t) => {
-  const { Queue, QueueEvents } = require('bullmq')
   const { Pool } = require('..')
   const { createConsumer } = require('../bullmq.js')
-  const { connection, defer } = await startRedis(t)
-  const queue = new Queue('progress', { connection })
-  defer(() => queue.close())
-  const events = new QueueEvents('progress', { connection })
-  defer(() => events.close())
-  await events.waitUntilReady()
+  const { connection, defer, queue, events } = await startQueue(t, 'progress')
   const reported = []
   events.on('progress', ({ data }) => reported.push(data))
   const pool = new Pool({ threads: 1 })

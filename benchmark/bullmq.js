@@ -2,7 +2,7 @@
 
 // BullMQ processors on one machine, same queue, same jobs (fib(32)): an inline processor (JS on
 // the event loop), BullMQ's sandboxed worker-thread processor (JS, one thread per job slot), and
-// corepool (createConsumer on a Pool; the native fib kernel). Each round enqueues the jobs, starts
+// corepool (createConsumer on a Pool; the native fib kernel), with and without niceIncrement 10. Each round enqueues the jobs, starts
 // one fresh consumer process, and checks every stored result before its time counts. Order rotated
 // each round; medians reported. Needs redis-server (a private one is started on a free port).
 //
@@ -14,6 +14,7 @@ const net = require('node:net')
 const os = require('node:os')
 const path = require('node:path')
 const readline = require('node:readline')
+const { performance } = require('node:perf_hooks')
 const { header, median, table, fmt, rotate } = require('./common.js')
 
 const args = process.argv.slice(2)
@@ -49,18 +50,41 @@ function consume (mode, port, queue) {
   })
 }
 
+/**
+ * One fib(32) alone, in JS and in corepool's native kernel (median of 5): the processors differ in
+ * the kernel as well as in where it runs, and this line says by how much.
+ */
+async function kernelTimes () {
+  const { fib } = require('./workers/bullmq-fib.js')
+  const { Pool } = require('..')
+  const pool = new Pool({ threads: 1 })
+  const js = []
+  const native = []
+  for (let i = 0; i < 5; i++) {
+    let start = performance.now()
+    if (fib(N) !== EXPECTED) throw new Error('JS fib is wrong')
+    js.push(performance.now() - start)
+    start = performance.now()
+    if (await pool.exec('fib', N) !== EXPECTED) throw new Error('native fib is wrong')
+    native.push(performance.now() - start)
+  }
+  await pool.close()
+  console.log(`one fib(${N}) alone: ${fmt(median(js), 1)} ms in JS, ${fmt(median(native), 1)} ms in corepool's native kernel\n`)
+}
+
 async function main () {
   header(`BullMQ processors: ${JOBS} fib(${N}) jobs through a local redis-server`)
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     console.log('(skipped: redis-server is not installed; Debian: apt-get install -y redis-server)')
     return
   }
+  await kernelTimes()
   const { Queue } = require('bullmq')
   const redis = await startRedis()
   const connection = { host: '127.0.0.1', port: redis.port }
   const queue = new Queue('bench', { connection })
   try {
-    const modes = { inline: 'inline', 'BullMQ worker threads': 'sandboxed', corepool: 'corepool' }
+    const modes = { inline: 'inline', 'BullMQ worker threads': 'sandboxed', corepool: 'corepool', 'corepool, niceIncrement 10': 'corepool-nice' }
     const results = await rotate(modes, ROUNDS, async (mode, name) => {
       await queue.obliterate({ force: true })
       await queue.addBulk(Array.from({ length: JOBS }, () => ({ name: 'fib', data: N })))

@@ -52,4 +52,20 @@ function waitUntilAccepting (child, exited) {
   })
 }
 
-module.exports = { skipReason, startRedis }
+/**
+ * A private Redis with a Queue and a ready QueueEvents on `name` (both closed before Redis stops).
+ * Resolves with startRedis's { port, connection, defer } and { queue, events }.
+ */
+async function startQueue (t, name) {
+  const { Queue, QueueEvents } = require('bullmq')
+  const redis = await startRedis(t)
+  const queue = new Queue(name, { connection: redis.connection })
+  redis.defer(() => queue.close())
+  queue.setMaxListeners(0) // job.waitUntilFinished adds one listener per job awaited
+  const events = new QueueEvents(name, { connection: redis.connection })
+  redis.defer(() => events.close())
+  await events.waitUntilReady()
+  return { ...redis, queue, events }
+}
+
+module.exports = { skipReason, startRedis, startQueue }
