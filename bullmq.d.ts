@@ -61,5 +61,5 @@ export interface Consumer {
  */
 export function createConsumer (target: Pool | WorkerContext, queueName: string, options: ConsumerOptions): Consumer
 
-/** Bytes -> base64 strings, other typed arrays -> number arrays, bigint -> string, undefined -> null; recursive. */
+/** Bytes -> base64 strings, other typed arrays and Sets -> arrays, Maps -> objects, bigint -> string, undefined -> null; recursive; Dates are left to toJSON. */
 export function toJSONSafe (value: unknown): unknown

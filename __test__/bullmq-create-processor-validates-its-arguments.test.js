@@ -45,10 +45,12 @@ test('a job whose mapping is bad fails with ERR_INVALID_ARG naming it, before an
   assert.equal(pool.stats().submitted, 1)
 })
 
-test('toJSONSafe turns bytes into base64, typed arrays into arrays and bigints into strings', () => {
+test('toJSONSafe turns bytes into base64, typed arrays and Sets into arrays, Maps into objects, bigints into strings', () => {
   assert.deepEqual(toJSONSafe({ a: Buffer.from('hi'), b: new Float64Array([1.5, 2]), c: [10n, undefined], d: new BigInt64Array([3n]) }),
     { a: 'aGk=', b: [1.5, 2], c: ['10', null], d: ['3'] })
   assert.equal(toJSONSafe(new Uint8Array([1, 2, 3]).subarray(1)), Buffer.from([2, 3]).toString('base64'))
+  const date = new Date(0)
+  assert.deepEqual(toJSONSafe({ at: date, m: new Map([[1, Buffer.from('a')]]), s: new Set([2n]) }), { at: date, m: { 1: 'YQ==' }, s: ['2'] })
   assert.equal(toJSONSafe(undefined), null)
   assert.equal(toJSONSafe('x'), 'x')
 })

@@ -32,3 +32,20 @@ test("a task's progress, read from shared memory, reaches job.updateProgress whi
   assert.deepEqual(reported, [50, 100]) // each value once, in order, the last before completion
   assert.equal((await queue.getJob(job.id)).progress, 100)
 })
+
+test('a progress reader that throws fails its job with that error, and the process goes on', { skip: skipReason }, async (t) => {
+  const { Pool } = require('..')
+  const { createConsumer } = require('../bullmq.js')
+  const { connection, defer, queue, events } = await startQueue(t, 'progress-throws')
+  const pool = new Pool({ threads: 1 })
+  defer(() => pool.close())
+  const consumer = createConsumer(pool, 'progress-throws', {
+    connection,
+    progressInterval: 1,
+    map: (job) => ({ progress: () => { throw new Error(`no progress for job ${job.id}`) } })
+  })
+  defer(() => consumer.close())
+  const job = await queue.add('fib', 25)
+  await assert.rejects(job.waitUntilFinished(events, 10000), new RegExp(`no progress for job ${job.id}`))
+  assert.equal(pool.stats().completed, 1) // the task itself ran
+})

@@ -81,7 +81,7 @@ class JobRunner {
       if (watcher !== null) await watcher.stop()
       return this.#config.serialize(result)
     } catch (error) {
-      if (watcher !== null) await watcher.stop()
+      if (watcher !== null) await watcher.stop().catch(() => {}) // the task's own error wins
       if (controller.signal.reason === REQUEUE || error?.code === 'ERR_POOL_CLOSED') {
         // Shutdown ran out of time, or the pool closed first: the job goes back to wait, without
         // spending an attempt, for this or another consumer to run.
@@ -123,8 +123,8 @@ class JobRunner {
       throw invalidArg(`options.map(job) must return an object, got ${describe(mapped)}`)
     }
     const plan = {
-      task: 'task' in mapped ? mapped.task : job.name,
-      input: 'input' in mapped ? mapped.input : job.data,
+      task: mapped.task === undefined ? job.name : mapped.task,
+      input: mapped.input === undefined ? job.data : mapped.input,
       options: mapped.options ?? {},
       progress: mapped.progress
     }
@@ -150,13 +150,17 @@ class JobRunner {
   }
 }
 
-/** Reads a task's progress every `interval` ms and stores it with job.updateProgress when it changes. */
+/**
+ * Reads a task's progress every `interval` ms and stores it with job.updateProgress when it changes.
+ * A reader that throws stops the watching; stop() then rejects with its error, failing the job.
+ */
 class ProgressWatcher {
   #job
   #read
   #last = undefined
   #writing = Promise.resolve()
   #timer
+  #readError = null
 
   constructor (job, read, interval) {
     this.#job = job
@@ -167,12 +171,20 @@ class ProgressWatcher {
   /** Stops reading; the last value read is stored before this resolves. */
   async stop () {
     clearInterval(this.#timer)
-    this.#check()
+    if (this.#readError === null) this.#check()
     await this.#writing
+    if (this.#readError !== null) throw this.#readError
   }
 
   #check () {
-    const value = this.#read()
+    let value
+    try {
+      value = this.#read()
+    } catch (error) {
+      this.#readError = error
+      clearInterval(this.#timer)
+      return
+    }
     if (value === undefined || value === this.#last) return
     this.#last = value
     // Writes stay in order; a failed write (say, the job's lock was lost) only loses that update.
@@ -273,8 +285,9 @@ function resolveProcessorOptions (options) {
 
 /**
  * The value BullMQ stores (it JSON.stringifies results): bytes (Buffer, Uint8Array, ArrayBuffer)
- * become base64 strings, other typed arrays arrays of numbers, bigints decimal strings, undefined
- * null; arrays and plain objects are converted element by element.
+ * become base64 strings, other typed arrays and Sets arrays, Maps objects, bigints decimal
+ * strings, undefined null; arrays and plain objects are converted element by element; values with
+ * a toJSON method (Date) are left to it.
  */
 function toJSONSafe (value) {
   if (value === undefined) return null
@@ -283,7 +296,9 @@ function toJSONSafe (value) {
   if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64')
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
   if (ArrayBuffer.isView(value)) return Array.from(value, toJSONSafe)
-  if (Array.isArray(value)) return value.map(toJSONSafe)
+  if (Array.isArray(value) || value instanceof Set) return Array.from(value, toJSONSafe)
+  if (value instanceof Map) return Object.fromEntries(Array.from(value, ([key, item]) => [String(key), toJSONSafe(item)]))
+  if (typeof value.toJSON === 'function') return value // a Date, or a value that says how it serializes
   const result = {}
   for (const [key, item] of Object.entries(value)) result[key] = toJSONSafe(item)
   return result

@@ -11,6 +11,7 @@ const JOBS = Number(process.env.JOBS ?? 200)
 
 async function main () {
   const queue = new Queue('passwords', { connection })
+  queue.setMaxListeners(JOBS + 10) // job.waitUntilFinished() listens on the queue, once per job
   const events = new QueueEvents('passwords', { connection })
   await events.waitUntilReady()
   const started = Date.now()
