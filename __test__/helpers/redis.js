@@ -18,7 +18,7 @@ const installed = found.status === 0
 const skipReason = installed
   ? false
   : 'redis-server is not installed (Debian: apt-get install -y redis-server; .ci/run installs it)'
-if (skipReason) console.log(`# skipping: ${skipReason}`)
+if (skipReason) console.log(`skipping the Redis tests: ${skipReason}`)
 
 /**
  * Starts redis-server. Resolves with { port, connection, defer(fn) }: `defer` registers a clean-up
