@@ -116,15 +116,53 @@ export interface PoolOptions {
   maxQueue?: number
   /** Nice levels added to each pool thread (Linux), so the event loop wins the CPU. Default 0. 0 to 19. */
   niceIncrement?: number
+  /** Measure each task's queue wait and run time (histograms, utilization). Default true. */
+  recordTimings?: boolean
 }
 
 export interface TaskCounters { submitted: number; completed: number; failed: number; cancelled: number }
 
-export interface PoolStats extends TaskCounters {
+/** Durations in ms, from log-scale buckets (a percentile is within 6.25% of the true value). */
+export interface DurationSummary {
+  count: number
+  mean: number
+  min: number
+  max: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+}
+
+export interface TaskTimes {
+  /** From submit to the start of the run. */
+  waitTime: DurationSummary
+  /** From the start of the run to its end. */
+  runTime: DurationSummary
+}
+
+export interface PoolUtilization {
+  /** Busy thread time ÷ (threads × elapsed) since the pool started or resetStats(). */
+  sinceStart: number
+  /** The same over the interval since the previous stats() call. */
+  lastInterval: number
+  /** The length of that interval, ms. */
+  intervalMs: number
+  /** Per thread, busy ÷ elapsed over that interval. */
+  perThread: number[]
+}
+
+export interface PoolStats extends TaskCounters, TaskTimes {
   threads: number
   active: number
+  /** threads - active. */
+  idle: number
   queued: number
-  tasks: Partial<Record<TaskName, TaskCounters>>
+  /** The most tasks queued at once since the pool started or resetStats(). */
+  queueHighWater: number
+  /** null when the pool was made with recordTimings: false. */
+  utilization: PoolUtilization | null
+  tasks: Partial<Record<TaskName, TaskCounters & TaskTimes>>
 }
 
 export declare class Pool extends EventEmitter {
@@ -140,6 +178,8 @@ export declare class Pool extends EventEmitter {
   /** One call for many inputs: one settled entry per input, like Promise.allSettled. */
   execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options: ExecOptions & TaskMap[T]['options'] & { settled: true }): Promise<Array<PromiseSettledResult<TaskMap[T]['output']>>>
   stats (): PoolStats
+  /** Clears the wait and run histograms and the queue's high-water mark; utilization restarts. */
+  resetStats (): void
   /** Finishes queued and running tasks, then stops the threads. With force, queued tasks reject with an AbortError. */
   close (options?: { force?: boolean }): Promise<void>
   /** Rejects every queued and running task with an AbortError and stops the threads. */

@@ -45,12 +45,12 @@ test('the primary aggregates each worker\'s pool stats, RSS and event-loop delay
     assert.notEqual(line, undefined, `${name}${labels} missing`)
     return Number(line.slice(line.lastIndexOf(' ') + 1))
   }
-  assert.ok(lines.includes('# TYPE corepool_tasks_completed_total counter'))
+  assert.ok(lines.includes('# TYPE corepool_tasks_total counter'))
   assert.ok(lines.includes('# TYPE corepool_worker_rss_bytes gauge'))
   assert.equal(sample('corepool_budget_cores', ''), stats.budget)
   for (const w of [1, 2]) {
-    assert.ok(sample('corepool_tasks_completed_total', `{worker="${w}"}`) >= 3)
-    assert.equal(sample('corepool_tasks_failed_total', `{worker="${w}"}`), 0)
+    assert.ok(sample('corepool_tasks_total', `{worker="${w}",task="sha256",outcome="completed"}`) >= 3)
+    assert.equal(sample('corepool_tasks_total', `{worker="${w}",task="sha256",outcome="failed"}`), 0)
     assert.equal(sample('corepool_worker_threads', `{worker="${w}"}`), 1)
     assert.equal(sample('corepool_worker_up', `{worker="${w}"}`), 1)
     assert.equal(sample('corepool_worker_restarts_total', `{worker="${w}"}`), 0)
@@ -59,7 +59,7 @@ test('the primary aggregates each worker\'s pool stats, RSS and event-loop delay
   }
   // Every sample line is `name{labels} number`, every family has HELP and TYPE.
   for (const line of lines.filter((l) => l !== '' && !l.startsWith('#'))) {
-    assert.match(line, /^corepool_[a-z_]+(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? -?[0-9.e+-]+$/)
+    assert.match(line, /^[a-z_0-9]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? (-?[0-9.e+-]+|NaN)$/)
   }
   assert.equal((await get(statsPort, '/nope')).status, 404)
 

@@ -19,8 +19,12 @@ const DEFAULTS = Object.freeze({
   threads: binding.availableCores(),
   spinMicros: 20,
   maxQueue: Infinity,
-  niceIncrement: 0
+  niceIncrement: 0,
+  recordTimings: true
 })
+
+/** `pool[kTimings]()`: the native histograms with their buckets, for lib/metrics.js. */
+const kTimings = Symbol('corepool.timings')
 
 /** The pool's promises, by task id, waiting for their settlement from the native side. */
 class Pool extends EventEmitter {
@@ -36,13 +40,15 @@ class Pool extends EventEmitter {
   #closed = null
   #resolveClosed = null
   #needsDrain = false
+  /** The busy clocks at the previous `stats()`, for utilization over the last interval. */
+  #lastBusy = null
 
   constructor (options = {}) {
     super()
-    const { threads, spinMicros, maxQueue, niceIncrement } = validatePoolOptions(options)
+    const { threads, spinMicros, maxQueue, niceIncrement, recordTimings } = validatePoolOptions(options)
     this.#threads = threads
     this.#maxQueue = maxQueue
-    this.#native = new binding.NativePool(threads, spinMicros, maxQueue, niceIncrement, (ids, values, errors) => this.#settleBatch(ids, values, errors))
+    this.#native = new binding.NativePool(threads, spinMicros, maxQueue, niceIncrement, recordTimings, (ids, values, errors) => this.#settleBatch(ids, values, errors))
   }
 
   /** The number of threads this pool runs. */
@@ -137,16 +143,45 @@ class Pool extends EventEmitter {
     return promise
   }
 
-  /** Counts per pool and per task name; once drained, completed + failed + cancelled = submitted. */
+  /**
+   * Counts per pool and per task name (once drained, completed + failed + cancelled =
+   * submitted), queue wait and run time percentiles, utilization and the queue's high-water mark.
+   */
   stats () {
     const flat = this.#native.stats()
+    const timings = this.#native.timings()
     const counters = (at) => ({ submitted: flat[at], completed: flat[at + 1], failed: flat[at + 2], cancelled: flat[at + 3] })
+    const timingsByTask = new Map(timings.tasks.map(({ task, timings }) => [task, timings]))
     const tasks = {}
     TASK_NAMES.forEach((name, index) => {
       const at = 7 + index * 4
-      if (flat[at] > 0) tasks[name] = counters(at)
+      if (flat[at] > 0) tasks[name] = { ...counters(at), ...waitAndRun(timingsByTask.get(index)) }
     })
-    return { threads: flat[0], active: flat[1], queued: flat[2], ...counters(3), tasks }
+    const active = flat[1]
+    const utilization = timings.enabled ? utilizationOf(timings, this.#lastBusy) : null
+    this.#lastBusy = timings
+    return {
+      threads: flat[0],
+      active,
+      idle: Math.max(0, flat[0] - active),
+      queued: flat[2],
+      queueHighWater: timings.queueHighWater,
+      ...counters(3),
+      utilization,
+      ...waitAndRun(timings.pool),
+      tasks
+    }
+  }
+
+  /** Clears the wait and run histograms and the queue's high-water mark; utilization restarts. */
+  resetStats () {
+    this.#native.resetTimings()
+    this.#lastBusy = null
+  }
+
+  /** The native histograms with their cumulative buckets (see histogramBounds), for metrics. */
+  [kTimings] () {
+    return this.#native.timings()
   }
 
   /**
@@ -295,6 +330,38 @@ function settleMany (entry, values, errors) {
   entry.resolve(results)
 }
 
+/** `waitTime` and `runTime` in ms, from a native WaitAndRun (or zeros for a task that never ran). */
+function waitAndRun (timings) {
+  return { waitTime: summary(timings?.wait), runTime: summary(timings?.run) }
+}
+
+function summary (histogram) {
+  if (histogram === undefined || histogram.count === 0) {
+    return { count: 0, mean: 0, min: 0, max: 0, p50: 0, p90: 0, p99: 0, p999: 0 }
+  }
+  const { count, mean, min, max, p50, p90, p99, p999 } = histogram
+  return { count, mean, min, max, p50, p90, p99, p999 }
+}
+
+/**
+ * Busy time ÷ (threads × elapsed), since the pool started (or `resetStats()`), and over the
+ * interval since the previous `stats()` call, in total and per thread.
+ */
+function utilizationOf (now, before) {
+  const threads = now.busyMs.length
+  const sum = (values) => values.reduce((a, b) => a + b, 0)
+  const ratio = (busy, elapsed) => elapsed > 0 ? Math.min(1, Math.max(0, busy / elapsed)) : 0
+  const fresh = before === null || before.elapsedMs > now.elapsedMs // reset since
+  const span = fresh ? now.elapsedMs : now.elapsedMs - before.elapsedMs
+  const busy = now.busyMs.map((ms, i) => fresh ? ms : ms - before.busyMs[i])
+  return {
+    sinceStart: ratio(sum(now.busyMs), threads * now.elapsedMs),
+    lastInterval: ratio(sum(busy), threads * span),
+    intervalMs: span,
+    perThread: busy.map((ms) => ratio(ms, span))
+  }
+}
+
 function validatePoolOptions (options) {
   if (options === null || typeof options !== 'object') {
     throw invalidArg(`options must be an object, got ${describe(options)}`)
@@ -313,7 +380,9 @@ function validatePoolOptions (options) {
   const niceIncrement = options.niceIncrement ?? DEFAULTS.niceIncrement
   if (!Number.isInteger(niceIncrement)) throw invalidArg(`options.niceIncrement must be an integer, got ${describe(niceIncrement)}`)
   if (niceIncrement < 0 || niceIncrement > 19) throw invalidArg(`options.niceIncrement must be from 0 to 19, got ${niceIncrement}`, RangeError)
-  return { threads, spinMicros, maxQueue, niceIncrement }
+  const recordTimings = options.recordTimings ?? DEFAULTS.recordTimings
+  if (typeof recordTimings !== 'boolean') throw invalidArg(`options.recordTimings must be a boolean, got ${describe(recordTimings)}`)
+  return { threads, spinMicros, maxQueue, niceIncrement, recordTimings }
 }
 
 function isAbortSignal (value) {
@@ -325,4 +394,4 @@ function unknownTask (task) {
   return codedError('ERR_UNKNOWN_TASK', `task must be one of ${TASK_NAMES.map((n) => `'${n}'`).join(', ')}, got ${describe(task)}`)
 }
 
-module.exports = { Pool, DEFAULTS, TASK_NAMES }
+module.exports = { Pool, DEFAULTS, TASK_NAMES, kTimings }

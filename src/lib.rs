@@ -17,7 +17,7 @@ use napi_derive::napi;
 
 use bridge::{Bridge, SharedBridge, Submitted};
 use js::{Js, Kind};
-use pool::{CancelOutcome, EngineConfig, Priority};
+use pool::{CancelOutcome, EngineConfig, Priority, Summary, Timings, EXPORT_BOUNDS_NANOS};
 use tasks::BatchMode;
 
 /// The names of every registered task; a task's index in this list is its id in `submit`.
@@ -51,13 +51,15 @@ fn failure(status: js::JsFailure) -> Error {
 impl NativePool {
   /// `onSettle(ids, values, errors)` settles one batch (see `Bridge::take_batch`).
   #[napi(constructor)]
-  pub fn new(env: Env, threads: u32, spin_micros: u32, max_queue: f64, nice_increment: u32, on_settle: Unknown) -> Result<Self> {
+  #[allow(clippy::too_many_arguments)]
+  pub fn new(env: Env, threads: u32, spin_micros: u32, max_queue: f64, nice_increment: u32, record_timings: bool, on_settle: Unknown) -> Result<Self> {
     let config = EngineConfig {
       threads: threads as usize,
       spin: Duration::from_micros(spin_micros as u64),
       max_queue: if max_queue.is_finite() { max_queue as usize } else { usize::MAX },
       task_count: tasks::registry().len(),
       nice_increment: nice_increment as i32,
+      record_timings,
     };
     // SAFETY: `env` is this callback's env, and index.js passes a function as `onSettle`.
     let bridge = unsafe { Bridge::create(js_of(&env), config, on_settle.raw()) }.map_err(failure)?;
@@ -153,6 +155,93 @@ impl NativePool {
     }
     flat
   }
+}
+
+#[napi]
+impl NativePool {
+  /// Queue wait and run time histograms, per-thread busy time and the queue's high-water mark.
+  #[napi]
+  pub fn timings(&self) -> PoolTimings {
+    let bridge = self.bridge.borrow();
+    let metrics = bridge.engine().metrics();
+    let busy = metrics.busy();
+    let tasks = (0..tasks::registry().len())
+      .filter_map(|task| metrics.task_timings(task).map(|timings| TaskTimings { task: task as u32, timings: timings_js(timings) }))
+      .collect();
+    PoolTimings {
+      enabled: metrics.enabled(),
+      elapsed_ms: busy.elapsed_nanos as f64 / 1e6,
+      busy_ms: busy.busy_nanos.iter().map(|&nanos| nanos as f64 / 1e6).collect(),
+      queue_high_water: metrics.queue_high_water() as f64,
+      pool: timings_js(metrics.pool_timings()),
+      tasks,
+    }
+  }
+
+  /// Clears the histograms and the high-water mark, and restarts utilization's clock.
+  #[napi]
+  pub fn reset_timings(&self) {
+    self.bridge.borrow().engine().reset_metrics();
+  }
+}
+
+/// The upper bounds, in seconds, of the cumulative `buckets` in every `HistogramData`.
+#[napi]
+pub fn histogram_bounds() -> Vec<f64> {
+  EXPORT_BOUNDS_NANOS.iter().map(|&nanos| nanos as f64 / 1e9).collect()
+}
+
+/// One histogram: durations in ms, `sumSeconds` in s, `buckets` cumulative at `histogramBounds()`.
+#[napi(object)]
+pub struct HistogramData {
+  pub count: f64,
+  pub mean: f64,
+  pub min: f64,
+  pub max: f64,
+  pub p50: f64,
+  pub p90: f64,
+  pub p99: f64,
+  pub p999: f64,
+  pub sum_seconds: f64,
+  pub buckets: Vec<f64>,
+}
+
+/// Queue wait (submit to start) and run time (start to end).
+#[napi(object)]
+pub struct WaitAndRun {
+  pub wait: HistogramData,
+  pub run: HistogramData,
+}
+
+#[napi(object)]
+pub struct TaskTimings {
+  /// The task's index in `taskNames()`.
+  pub task: u32,
+  pub timings: WaitAndRun,
+}
+
+#[napi(object)]
+pub struct PoolTimings {
+  /// False when the pool was made with `recordTimings: false`: everything else is then zero.
+  pub enabled: bool,
+  /// Since the pool started or `resetTimings()`.
+  pub elapsed_ms: f64,
+  /// Per thread, ms spent running tasks over `elapsedMs`, counting running tasks up to now.
+  pub busy_ms: Vec<f64>,
+  pub queue_high_water: f64,
+  pub pool: WaitAndRun,
+  /// Only the tasks that ran at least once.
+  pub tasks: Vec<TaskTimings>,
+}
+
+fn histogram_js(histogram: &pool::Histogram) -> HistogramData {
+  let Summary { count, mean, min, max, p50, p90, p99, p999, sum_seconds } = histogram.summary();
+  let buckets = histogram.cumulative().into_iter().map(|n| n as f64).collect();
+  HistogramData { count: count as f64, mean, min, max, p50, p90, p99, p999, sum_seconds, buckets }
+}
+
+fn timings_js(timings: &Timings) -> WaitAndRun {
+  WaitAndRun { wait: histogram_js(&timings.wait), run: histogram_js(&timings.run) }
 }
 
 impl Drop for NativePool {

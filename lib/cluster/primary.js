@@ -8,7 +8,7 @@ const { EventEmitter } = require('node:events')
 const { RestartPolicy } = require('./backoff.js')
 const { message, dispatch, ENV_SLOT, ENV_CONFIG } = require('./messages.js')
 const { workerConfig } = require('./options.js')
-const { aggregate, startStatsServer } = require('./stats.js')
+const { aggregate, startStatsServer, History } = require('./stats.js')
 const { codedError } = require('../errors.js')
 
 /**
@@ -59,6 +59,8 @@ class ClusterPrimary extends EventEmitter {
   #shutdown = null
   #reload = null
   #statsServer = null
+  /** The last minutes of each worker's utilization and p99s, for the stats page's chart. */
+  #history = new History()
   #startedAt
   #resolveReady
   #messages
@@ -153,7 +155,8 @@ class ClusterPrimary extends EventEmitter {
   }
 
   #onStats (record, msg) {
-    record.stats = { pool: msg.pool, rss: msg.rss, eventLoopDelay: msg.eventLoopDelay, at: this.#clock.now() }
+    record.stats = { pool: msg.pool, metrics: msg.metrics ?? [], rss: msg.rss, eventLoopDelay: msg.eventLoopDelay, at: this.#clock.now() }
+    if (record.slot.current === record) this.#history.record(record.slot.id, record.stats)
     const { maxMemory, maxTasks } = this.#options
     if (record.state !== 'ready' || record.slot.current !== record || this.#state !== 'running') return
     let reason = null
@@ -271,6 +274,16 @@ class ClusterPrimary extends EventEmitter {
       this.emit('shutdown')
     })()
     return this.#shutdown
+  }
+
+  /** Per worker, the last minutes of `{ at, utilization, waitP99, runP99, eventLoopP99 }`. */
+  history () {
+    return this.#history.toJSON()
+  }
+
+  /** Each live worker's metric families (pool, process and Node.js), by worker id. */
+  workerMetrics () {
+    return this.#slots.filter((slot) => slot.current?.stats != null).map((slot) => [slot.id, slot.current.stats.metrics])
   }
 
   /** Per-worker and total figures: pool counters, RSS, event-loop delay, restarts, uptime. */

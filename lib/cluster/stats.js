@@ -3,6 +3,8 @@
 // The primary's view of its workers' figures: totals, Prometheus text, and the endpoint.
 
 const http = require('node:http')
+const { render, merge, CONTENT_TYPE } = require('../metrics.js')
+const { page } = require('./page.js')
 
 const COUNTERS = ['submitted', 'completed', 'failed', 'cancelled']
 
@@ -24,52 +26,76 @@ function aggregate (snapshot) {
   return { ...snapshot, total }
 }
 
-/** Prometheus text exposition format (version 0.0.4), prom-client naming conventions. */
-function prometheus (stats) {
-  const lines = []
-  const family = (name, type, help, samples) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
-    for (const [labels, value] of samples) {
-      const text = Object.entries(labels).map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, '\\$&')}"`).join(',')
-      lines.push(`${name}${text === '' ? '' : `{${text}}`} ${Number.isFinite(value) ? value : 0}`)
-    }
-  }
+/**
+ * Prometheus text: the cluster's own families (budget, workers, restarts, RSS, uptime, event-loop
+ * delay) and every worker's pool, process and Node.js families, labelled by worker.
+ */
+function prometheus (stats, workerMetrics) {
   const live = stats.workers.filter((w) => w.pid !== null)
-  const withPool = live.filter((w) => w.pool !== null)
-  family('corepool_budget_cores', 'gauge', 'Cores the cluster divides between its workers.', [[{}, stats.budget]])
-  family('corepool_workers', 'gauge', 'Worker processes alive.', [[{}, stats.total.workers]])
-  family('corepool_worker_up', 'gauge', '1 when the worker is ready to serve, else 0.',
-    stats.workers.map((w) => [{ worker: w.worker }, w.state === 'ready' ? 1 : 0]))
-  family('corepool_worker_threads', 'gauge', 'Pool threads in the worker.', live.map((w) => [{ worker: w.worker }, w.threads]))
-  family('corepool_worker_rss_bytes', 'gauge', 'Resident set size of the worker process in bytes.', live.map((w) => [{ worker: w.worker }, w.rss]))
-  family('corepool_worker_uptime_seconds', 'gauge', 'Seconds since the worker was forked.', live.map((w) => [{ worker: w.worker }, w.uptime]))
-  family('corepool_worker_restarts_total', 'counter', 'Re-forks of the worker after an unexpected exit.',
-    stats.workers.map((w) => [{ worker: w.worker }, w.restarts]))
-  for (const name of COUNTERS) {
-    family(`corepool_tasks_${name}_total`, 'counter', `Pool tasks ${name} by the worker.`, withPool.map((w) => [{ worker: w.worker }, w.pool[name]]))
-  }
-  family('corepool_tasks_active', 'gauge', 'Pool tasks running now.', withPool.map((w) => [{ worker: w.worker }, w.pool.active]))
-  family('corepool_tasks_queued', 'gauge', 'Pool tasks waiting for a thread.', withPool.map((w) => [{ worker: w.worker }, w.pool.queued]))
+  const gauge = (name, help, samples) => ({ name, help, type: 'gauge', values: samples })
+  const summary = (name, help, samples) => ({ name, help, type: 'summary', values: samples })
+  const sample = (labels, value) => ({ labels, value: Number.isFinite(value) ? value : 0 })
   const delays = live.filter((w) => w.eventLoopDelay !== null)
-  family('corepool_worker_event_loop_delay_seconds', 'gauge', 'Event-loop delay of the worker over the last stats interval.',
-    delays.flatMap((w) => [
-      [{ worker: w.worker, quantile: '0.5' }, w.eventLoopDelay.p50 / 1000],
-      [{ worker: w.worker, quantile: '0.99' }, w.eventLoopDelay.p99 / 1000],
-      [{ worker: w.worker, quantile: '1' }, w.eventLoopDelay.max / 1000]
-    ]))
-  return lines.join('\n') + '\n'
+  const own = [
+    gauge('corepool_budget_cores', 'Cores the cluster divides between its workers.', [sample({}, stats.budget)]),
+    gauge('corepool_workers', 'Worker processes alive.', [sample({}, stats.total.workers)]),
+    gauge('corepool_worker_up', '1 when the worker is ready to serve, else 0.',
+      stats.workers.map((w) => sample({ worker: w.worker }, w.state === 'ready' ? 1 : 0))),
+    gauge('corepool_worker_threads', 'Pool threads in the worker.', live.map((w) => sample({ worker: w.worker }, w.threads))),
+    gauge('corepool_worker_rss_bytes', 'Resident set size of the worker process in bytes.', live.map((w) => sample({ worker: w.worker }, w.rss))),
+    gauge('corepool_worker_uptime_seconds', 'Seconds since the worker was forked.', live.map((w) => sample({ worker: w.worker }, w.uptime))),
+    { name: 'corepool_worker_restarts_total', help: 'Re-forks of the worker after an unexpected exit.', type: 'counter', values: stats.workers.map((w) => sample({ worker: w.worker }, w.restarts)) },
+    summary('corepool_worker_event_loop_delay_seconds', 'Event-loop delay of the worker over the last stats interval.',
+      delays.flatMap((w) => [
+        sample({ worker: w.worker, quantile: '0.5' }, w.eventLoopDelay.p50 / 1000),
+        sample({ worker: w.worker, quantile: '0.99' }, w.eventLoopDelay.p99 / 1000),
+        sample({ worker: w.worker, quantile: '1' }, w.eventLoopDelay.max / 1000)
+      ]))
+  ]
+  const workers = merge(workerMetrics.map(([, families]) => families), (index) => ({ worker: workerMetrics[index][0] }))
+  return render([...own, ...workers])
+}
+
+/** How many samples each worker's history keeps: 10 minutes at the default 1 s stats interval. */
+const HISTORY_LENGTH = 600
+
+/** The last minutes of each worker's utilization and p99s, as reported. */
+class History {
+  #series = new Map()
+
+  record (worker, stats) {
+    if (!this.#series.has(worker)) this.#series.set(worker, [])
+    const series = this.#series.get(worker)
+    series.push({
+      at: stats.at,
+      utilization: stats.pool.utilization?.lastInterval ?? 0,
+      waitP99: stats.pool.waitTime.p99,
+      runP99: stats.pool.runTime.p99,
+      eventLoopP99: stats.eventLoopDelay.p99
+    })
+    if (series.length > HISTORY_LENGTH) series.splice(0, series.length - HISTORY_LENGTH)
+  }
+
+  toJSON () {
+    return Object.fromEntries(this.#series)
+  }
 }
 
 /** Serves GET / (and /stats) as JSON and GET /metrics as Prometheus text. Resolves when listening. */
 function startStatsServer (primary, host, port) {
   const server = http.createServer((req, res) => {
     const path = req.url.split('?')[0]
+    const wantsPage = path === '/' && /\btext\/html\b/.test(req.headers.accept ?? '')
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end()
+    } else if (wantsPage) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page())
     } else if (path === '/' || path === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(primary.stats()))
+    } else if (path === '/history') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(primary.history()))
     } else if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(prometheus(primary.stats()))
+      res.writeHead(200, { 'content-type': CONTENT_TYPE }).end(prometheus(primary.stats(), primary.workerMetrics()))
     } else {
       res.writeHead(404).end()
     }
@@ -80,4 +106,4 @@ function startStatsServer (primary, host, port) {
   })
 }
 
-module.exports = { aggregate, prometheus, startStatsServer }
+module.exports = { aggregate, prometheus, startStatsServer, History }

@@ -7,6 +7,7 @@ const { createHistogram, performance } = require('node:perf_hooks')
 const { Pool } = require('../../index.js')
 const { ServerDrain } = require('./drain.js')
 const { message, dispatch } = require('./messages.js')
+const { PoolCollector, processFamilies, defaultMetrics } = require('../metrics.js')
 const { invalidArg, describe } = require('../errors.js')
 
 /** The event-loop delay sampler's period, ms. */
@@ -31,6 +32,8 @@ class ClusterWorker {
   #lastTick = 0
   #stopping = null
   #resolveReady
+  /** The pool's metric families for the primary's /metrics (utilization per stats interval). */
+  #collector
 
   /** Resolves once main() has settled and every server it returned is listening. */
   ready = new Promise((resolve) => { this.#resolveReady = resolve })
@@ -44,6 +47,8 @@ class ClusterWorker {
     this.#slot = slot
     this.#ipc = ipc
     this.#pool = new Pool({ ...config.pool, threads: config.threadsPerWorker })
+    this.#collector = new PoolCollector(this.#pool)
+    defaultMetrics() // loads prom-client, if installed, before the event-loop sampler starts
   }
 
   get state () { return this.#state }
@@ -122,19 +127,17 @@ class ClusterWorker {
     this.#histogram.record(Math.max(1, lateMicros))
   }
 
-  #report () {
+  async #report () {
     const h = this.#histogram
     const ms = (micros) => Number.isFinite(micros) ? micros / 1000 : 0
     const eventLoopDelay = h.count === 0
       ? { min: 0, max: 0, mean: 0, p50: 0, p99: 0 }
       : { min: ms(h.min), max: ms(h.max), mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)) }
     h.reset()
-    process.send(message('stats', {
-      slot: this.#slot,
-      pool: this.#pool.stats(),
-      rss: process.memoryUsage.rss(),
-      eventLoopDelay
-    }))
+    const pool = this.#pool.stats()
+    const metrics = await processFamilies(this.#collector)
+    if (this.#state !== 'ready' || !process.connected) return
+    process.send(message('stats', { slot: this.#slot, pool, metrics, rss: process.memoryUsage.rss(), eventLoopDelay }))
   }
 
   /** Drains servers, runs onShutdown hooks, closes the pool and exits with `code`. Idempotent. */

@@ -1,7 +1,7 @@
 //! A task between `submit` and its settlement, and the values it can produce.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::outbox::Outbox;
 use super::{CancelToken, TaskError};
@@ -47,13 +47,15 @@ pub struct Job {
   pub(super) token: CancelToken,
   pub(super) timeout: Option<Duration>,
   pub(super) after: Option<AfterHook>,
+  /// When it was submitted, if the pool measures queue wait.
+  pub(super) submitted_at: Option<Instant>,
   outbox: Arc<Outbox>,
   settled: bool,
 }
 
 impl Job {
   pub(super) fn new(id: u64, task: TaskId, work: Work, timeout: Option<Duration>, outbox: Arc<Outbox>) -> Job {
-    Job { id, task, work: Some(work), token: CancelToken::new(), timeout, after: None, outbox, settled: false }
+    Job { id, task, work: Some(work), token: CancelToken::new(), timeout, after: None, submitted_at: None, outbox, settled: false }
   }
 
   /// Settles through the completion queue: the JS thread will see it.

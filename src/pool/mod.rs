@@ -3,7 +3,9 @@
 
 mod cancel;
 mod error;
+mod histogram;
 mod job;
+mod metrics;
 mod outbox;
 mod queue;
 
@@ -17,6 +19,8 @@ pub use cancel::CancelToken;
 pub use error::TaskError;
 pub use job::{AfterHook, Output, TaskId, Work};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
+pub use histogram::{Histogram, Summary, Timings, EXPORT_BOUNDS_NANOS};
+pub use metrics::{BusySnapshot, Metrics};
 pub use queue::{Priority, AGING_LIMIT};
 
 use job::Job;
@@ -34,6 +38,8 @@ pub struct EngineConfig {
   /// Added to each pool thread's nice value (Linux), so the event loop's thread wins the CPU
   /// whenever it wakes while the pool is saturated. 0 leaves the threads as they are.
   pub nice_increment: i32,
+  /// Whether tasks' queue wait and run time are measured (histograms and utilization).
+  pub record_timings: bool,
 }
 
 /// Why `submit` refused a task; the task never ran and was never counted.
@@ -115,6 +121,7 @@ pub struct Engine {
   outbox: Arc<Outbox>,
   spin: Duration,
   max_queue: usize,
+  metrics: Metrics,
 }
 
 struct State {
@@ -156,6 +163,7 @@ impl Engine {
       outbox: Arc::new(Outbox::new(config.task_count, wake)),
       spin: config.spin,
       max_queue: config.max_queue,
+      metrics: Metrics::new(config.record_timings, config.threads, config.task_count),
     }))
   }
 
@@ -187,6 +195,7 @@ impl Engine {
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
     let mut job = Job::new(id, task, work, timeout, self.outbox.clone());
     job.after = stages.after;
+    job.submitted_at = self.metrics.submit_time();
     {
       let mut state = self.lock();
       if !state.accepting {
@@ -201,6 +210,7 @@ impl Engine {
       if stages.before.is_none() {
         state.queue.push(priority, job);
         self.queued.fetch_add(1, Ordering::AcqRel);
+        self.metrics.queued(state.queue.len());
       } else {
         state.loading.insert(id, (priority, job));
         self.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -226,6 +236,7 @@ impl Engine {
           if state.accepting {
             state.queue.push(priority, job);
             self.queued.fetch_add(1, Ordering::AcqRel);
+            self.metrics.queued(state.queue.len());
           } else {
             drop(state);
             job.finish_silently(TaskError::PoolClosed);
@@ -340,6 +351,16 @@ impl Engine {
     }
   }
 
+  /// Histograms, busy time and the queue's high-water mark.
+  pub fn metrics(&self) -> &Metrics {
+    &self.metrics
+  }
+
+  /// Clears the histograms and the high-water mark, and restarts utilization's clock.
+  pub fn reset_metrics(&self) {
+    self.metrics.reset(self.queued());
+  }
+
   fn lock(&self) -> MutexGuard<'_, State> {
     // A poisoned lock only means a panic elsewhere while holding it; the state stays consistent
     // because every critical section here is panic-free.
@@ -388,12 +409,14 @@ impl Engine {
   /// Runs one job and settles it; returns its id, whose token `take_next` then forgets.
   fn run(self: &Arc<Self>, mut job: Job) -> u64 {
     job.token.start_clock(job.timeout);
+    let start = self.metrics.started(job.task, job.submitted_at);
     let work = job.work.take().expect("a queued job holds its work until it runs");
     let result = job.token.check().and_then(|()| {
       catch_unwind(AssertUnwindSafe(|| work(&job.token))).unwrap_or_else(|payload| {
         Err(TaskError::Panicked(panic_message(payload.as_ref())))
       })
     });
+    self.metrics.finished(job.task, start);
     let id = job.id;
     // Not active any more before JS can see the result, so `stats()` after `await` reads 0.
     self.active.fetch_sub(1, Ordering::AcqRel);
