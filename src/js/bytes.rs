@@ -65,11 +65,6 @@ impl Bytes {
   pub fn is_empty(&self) -> bool {
     self.len() == 0
   }
-
-  /// Whether the bytes come from a `{ path }` input (their length is unknown before the run).
-  pub fn is_file(&self) -> bool {
-    self.file.is_some()
-  }
 }
 
 /// Which kind of byte view a value is, if any.
@@ -110,8 +105,13 @@ impl Js {
     Ok(View::None)
   }
 
-  /// A `Bytes` over a borrowed view; the caller must keep the JS object referenced.
-  pub(crate) fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
+  /// A `Bytes` over a borrowed view.
+  ///
+  /// # Safety
+  /// `ptr..ptr + len` must be the memory of a view from `byte_view`, and the caller must push
+  /// the view's JS object to the task's `keep`, so that the surface holds it until the task
+  /// settles (the invariant of `Bytes`).
+  pub(crate) unsafe fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
     Bytes { ptr, len, owned: None, file: None }
   }
 }

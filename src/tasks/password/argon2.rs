@@ -78,11 +78,11 @@ pub fn prepare_hash(args: &mut TaskArgs) -> Result<Work, TaskError> {
     Some("argon2i") => Algorithm::Argon2i,
     _ => Algorithm::Argon2d,
   };
-  let time_cost = args.option_in("timeCost", 1, MAX_TIME_COST)?.unwrap_or(DEFAULT_TIME_COST);
-  let parallelism = args.option_in("parallelism", 1, MAX_PARALLELISM)?.unwrap_or(DEFAULT_PARALLELISM);
+  let time_cost = args.option_uint("timeCost", 1, MAX_TIME_COST)?.unwrap_or(DEFAULT_TIME_COST);
+  let parallelism = args.option_uint("parallelism", 1, MAX_PARALLELISM)?.unwrap_or(DEFAULT_PARALLELISM);
   // At least 8 KiB per lane, as Argon2 requires.
-  let memory_cost = args.option_in("memoryCost", 8 * parallelism, MAX_MEMORY_COST)?.unwrap_or(DEFAULT_MEMORY_COST);
-  let hash_length = args.option_in("hashLength", MIN_HASH_LENGTH, MAX_HASH_LENGTH)?.unwrap_or(DEFAULT_HASH_LENGTH);
+  let memory_cost = args.option_uint("memoryCost", 8 * parallelism, MAX_MEMORY_COST)?.unwrap_or(DEFAULT_MEMORY_COST);
+  let hash_length = args.option_uint("hashLength", MIN_HASH_LENGTH, MAX_HASH_LENGTH)?.unwrap_or(DEFAULT_HASH_LENGTH);
   let params = Params::new(memory_cost as u32, time_cost as u32, parallelism as u32, Some(hash_length as usize))
     .map_err(|err| TaskError::invalid(format!("options do not make valid argon2 parameters: {err}")))?;
   let password = args.input_bytes()?;

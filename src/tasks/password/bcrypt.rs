@@ -16,7 +16,7 @@ pub const MAX_COST: u64 = 16;
 const ALPHABET: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 pub fn prepare_hash(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let cost = args.option_in("cost", MIN_COST, MAX_COST)?.unwrap_or(DEFAULT_COST) as u32;
+  let cost = args.option_uint("cost", MIN_COST, MAX_COST)?.unwrap_or(DEFAULT_COST) as u32;
   let password = args.input_bytes()?;
   Ok(Box::new(move |token| {
     token.check()?;
