@@ -71,7 +71,11 @@ impl Bridge {
         // for every in-flight task before the threadsafe function is released; a call that
         // loses a race with env teardown gets `napi_closing`, which is harmless.
         unsafe {
-          sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
+          sys::napi_call_threadsafe_function(
+            tsfn as sys::napi_threadsafe_function,
+            ptr::null_mut(),
+            sys::ThreadsafeFunctionCallMode::nonblocking,
+          );
         }
       }
     });
@@ -91,7 +95,19 @@ impl Bridge {
     // SAFETY: a live env on its own thread; `context` is an `Rc` released by `release_context`
     // exactly once, when N-API finalizes the threadsafe function.
     let status = unsafe {
-      sys::napi_create_threadsafe_function(js.raw(), ptr::null_mut(), ptr::null_mut(), name, 0, 1, context, Some(release_context), context, Some(deliver), &mut tsfn)
+      sys::napi_create_threadsafe_function(
+        js.raw(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        name,
+        0,
+        1,
+        context,
+        Some(release_context),
+        context,
+        Some(deliver),
+        &mut tsfn,
+      )
     };
     if status != sys::Status::napi_ok {
       // SAFETY: creation failed, so the finalizer will never release this `Rc`; do it once here.

@@ -247,7 +247,13 @@ impl NativePool {
       .filter(|(_, counters)| counters.submitted > 0)
       .map(|(def, counters)| TaskCounters { name: def.name.to_string(), counters: counters.into() })
       .collect();
-    NativeStats { threads: stats.threads as u32, active: stats.active as u32, queued: stats.queued as u32, total: stats.total.into(), tasks }
+    NativeStats {
+      threads: stats.threads as u32,
+      active: stats.active as u32,
+      queued: stats.queued as u32,
+      total: stats.total.into(),
+      tasks,
+    }
   }
 }
 

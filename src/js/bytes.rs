@@ -70,7 +70,11 @@ impl Bytes {
 /// Which kind of byte view a value is, if any.
 pub(crate) enum View {
   /// Memory inside a JS object; keep the object referenced while the view is used.
-  Borrowed { ptr: *const u8, len: usize, element: Option<sys::napi_typedarray_type> },
+  Borrowed {
+    ptr: *const u8,
+    len: usize,
+    element: Option<sys::napi_typedarray_type>,
+  },
   Utf8(String),
   None,
 }

@@ -1,7 +1,6 @@
 //! Thin, checked wrappers over the raw N-API calls the surface needs. Everything here runs on
 //! the JS thread of the environment it was given.
 
-
 use std::ffi::{c_void, CString};
 use std::ptr;
 
@@ -55,8 +54,8 @@ mod convert;
 mod describe;
 mod settle;
 
-pub use bytes::{Bytes, FileSlot};
 pub(crate) use bytes::View;
+pub use bytes::{Bytes, FileSlot};
 pub use convert::output_to_js;
 pub use settle::ErrorList;
 

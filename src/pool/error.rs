@@ -85,11 +85,7 @@ impl fmt::Display for TaskError {
 
 impl From<std::io::Error> for TaskError {
   fn from(err: std::io::Error) -> Self {
-    let code = err
-      .raw_os_error()
-      .and_then(errno_name)
-      .unwrap_or("EIO")
-      .to_string();
+    let code = err.raw_os_error().and_then(errno_name).unwrap_or("EIO").to_string();
     TaskError::Io { code, message: err.to_string() }
   }
 }

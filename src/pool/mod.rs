@@ -150,12 +150,7 @@ impl Engine {
     Ok(Arc::new(Engine {
       threads,
       thread_count: config.threads,
-      state: Mutex::new(State {
-        queue: PriorityQueue::default(),
-        running: HashMap::new(),
-        loading: HashMap::new(),
-        accepting: true,
-      }),
+      state: Mutex::new(State { queue: PriorityQueue::default(), running: HashMap::new(), loading: HashMap::new(), accepting: true }),
       idle: Condvar::new(),
       in_flight: AtomicUsize::new(0),
       active: AtomicUsize::new(0),
@@ -173,13 +168,7 @@ impl Engine {
   }
 
   /// Queues `work`; returns the task's id, which its completion will carry.
-  pub fn submit(
-    self: &Arc<Self>,
-    task: TaskId,
-    priority: Priority,
-    timeout: Option<Duration>,
-    work: Work,
-  ) -> Result<u64, SubmitError> {
+  pub fn submit(self: &Arc<Self>, task: TaskId, priority: Priority, timeout: Option<Duration>, work: Work) -> Result<u64, SubmitError> {
     self.submit_staged(task, priority, timeout, work, Stages::default())
   }
 
@@ -258,9 +247,8 @@ impl Engine {
 
   /// Starts one more runner on the pool's threads unless every thread already has one.
   fn ensure_runner(self: &Arc<Self>) {
-    let claimed = self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| {
-      (runners < self.thread_count).then_some(runners + 1)
-    });
+    let claimed =
+      self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
     if claimed.is_ok() {
       let engine = Arc::clone(self);
       self.threads.spawn(move || engine.run_queued());
@@ -371,9 +359,8 @@ impl Engine {
       if self.queued.load(Ordering::Acquire) == 0 {
         return;
       }
-      let rejoined = self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| {
-        (runners < self.thread_count).then_some(runners + 1)
-      });
+      let rejoined =
+        self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
       if rejoined.is_err() {
         return;
       }

@@ -41,9 +41,7 @@ impl<T> PriorityQueue<T> {
 
   pub fn pop(&mut self) -> Option<T> {
     // The lowest level that has aged out goes first, so that the oldest starved work is served.
-    let aged = (0..LEVELS)
-      .rev()
-      .find(|&level| self.passed_over[level] >= AGING_LIMIT && !self.levels[level].is_empty());
+    let aged = (0..LEVELS).rev().find(|&level| self.passed_over[level] >= AGING_LIMIT && !self.levels[level].is_empty());
     let chosen = aged.or_else(|| (0..LEVELS).find(|&level| !self.levels[level].is_empty()))?;
     for level in 0..LEVELS {
       if level == chosen || self.levels[level].is_empty() {

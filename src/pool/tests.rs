@@ -76,9 +76,7 @@ fn every_task_settles_exactly_once_with_its_own_result() {
 #[test]
 fn tasks_run_on_the_pools_own_named_threads() {
   let h = Harness::new(1, usize::MAX);
-  h.engine
-    .submit(0, Priority::Normal, None, Box::new(|_| Ok(Output::String(std::thread::current().name().unwrap_or("").into()))))
-    .unwrap();
+  h.engine.submit(0, Priority::Normal, None, Box::new(|_| Ok(Output::String(std::thread::current().name().unwrap_or("").into())))).unwrap();
   assert_eq!(h.collect(1)[0].result, Ok(Output::String("corepool-0".into())));
 }
 
@@ -105,10 +103,15 @@ fn cancelling_a_queued_task_removes_it_so_it_never_runs() {
   let ran_in_task = ran.clone();
   let queued = h
     .engine
-    .submit(1, Priority::Normal, None, Box::new(move |_| {
-      ran_in_task.store(true, Ordering::Release);
-      Ok(Output::Undefined)
-    }))
+    .submit(
+      1,
+      Priority::Normal,
+      None,
+      Box::new(move |_| {
+        ran_in_task.store(true, Ordering::Release);
+        Ok(Output::Undefined)
+      }),
+    )
     .unwrap();
   assert_eq!(h.engine.cancel(queued), CancelOutcome::Removed);
   assert_eq!(h.engine.cancel(queued), CancelOutcome::Unknown);
@@ -214,20 +217,25 @@ fn parallel_kernels_split_work_across_the_same_pool() {
   use std::collections::BTreeSet;
   let h = Harness::new(2, usize::MAX);
   h.engine
-    .submit(0, Priority::Normal, None, Box::new(|_| {
-      // Each item waits until a second thread has joined in (or gives up after 10 s, which then
-      // fails below): only work stolen by the pool's other thread can end the wait.
-      let seen = Mutex::new(BTreeSet::new());
-      let deadline = Instant::now() + Duration::from_secs(10);
-      (0..64).into_par_iter().for_each(|_| {
-        seen.lock().unwrap().insert(std::thread::current().name().unwrap_or("").to_string());
-        while seen.lock().unwrap().len() < 2 && Instant::now() < deadline {
-          std::thread::yield_now();
-        }
-      });
-      let names = seen.into_inner().unwrap();
-      Ok(Output::Array(names.into_iter().map(Output::String).collect()))
-    }))
+    .submit(
+      0,
+      Priority::Normal,
+      None,
+      Box::new(|_| {
+        // Each item waits until a second thread has joined in (or gives up after 10 s, which then
+        // fails below): only work stolen by the pool's other thread can end the wait.
+        let seen = Mutex::new(BTreeSet::new());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        (0..64).into_par_iter().for_each(|_| {
+          seen.lock().unwrap().insert(std::thread::current().name().unwrap_or("").to_string());
+          while seen.lock().unwrap().len() < 2 && Instant::now() < deadline {
+            std::thread::yield_now();
+          }
+        });
+        let names = seen.into_inner().unwrap();
+        Ok(Output::Array(names.into_iter().map(Output::String).collect()))
+      }),
+    )
     .unwrap();
   let expected = vec![Output::String("corepool-0".into()), Output::String("corepool-1".into())];
   assert_eq!(h.collect(1)[0].result, Ok(Output::Array(expected)));

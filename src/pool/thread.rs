@@ -64,4 +64,3 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     "the task panicked with a non-string payload".to_string()
   }
 }
-

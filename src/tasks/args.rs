@@ -176,11 +176,7 @@ impl<'a> TaskArgs<'a> {
     };
     match text.and_then(|text| allowed.iter().find(|choice| **choice == text)) {
       Some(choice) => Ok(Some(choice)),
-      None => Err(TaskError::invalid(format!(
-        "options.{key} must be one of '{}', got {}",
-        allowed.join("', '"),
-        self.describe(value)
-      ))),
+      None => Err(TaskError::invalid(format!("options.{key} must be one of '{}', got {}", allowed.join("', '"), self.describe(value)))),
     }
   }
 

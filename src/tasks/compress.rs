@@ -86,7 +86,8 @@ pub fn compress(format: Format, level: i64, data: &[u8], token: &CancelToken) ->
     Format::Zlib => feed(ZlibEncoder::new(out, flate), data, token)?.finish(),
     Format::Raw => feed(DeflateEncoder::new(out, flate), data, token)?.finish(),
     Format::Brotli => {
-      let params = brotli::enc::BrotliEncoderParams { quality: level as i32, lgwin: BROTLI_WINDOW as i32, lgblock: 16, ..Default::default() };
+      let params =
+        brotli::enc::BrotliEncoderParams { quality: level as i32, lgwin: BROTLI_WINDOW as i32, lgblock: 16, ..Default::default() };
       let writer = brotli::CompressorWriter::with_params(out, OUTPUT_CHUNK, &params);
       // Writing into a Vec cannot fail, so `into_inner` (which finishes the stream) loses nothing.
       Ok(feed(writer, data, token)?.into_inner())

@@ -140,10 +140,7 @@ pub fn option_numbers(args: &TaskArgs, key: &str, min: f64, max: f64, max_len: u
       _ => f64::NAN,
     };
     if !(n >= min && n <= max) {
-      return Err(TaskError::invalid(format!(
-        "options.{key}[{index}] must be a number from {min} to {max}, got {}",
-        args.describe(item)
-      )));
+      return Err(TaskError::invalid(format!("options.{key}[{index}] must be a number from {min} to {max}, got {}", args.describe(item))));
     }
     out.push(n);
   }

@@ -5,9 +5,9 @@
 use rayon::prelude::*;
 
 use super::CHUNK;
+use crate::pool::{CancelToken, Output, TaskError, Work};
 use crate::tasks::typed::{option_bool, Element, TypedSlice};
 use crate::tasks::TaskArgs;
-use crate::pool::{CancelToken, Output, TaskError, Work};
 
 /// Below this many elements a sort runs on one thread, without checks (well under 1 ms).
 const PARALLEL_SORT: usize = 1 << 14;
@@ -114,7 +114,10 @@ pub(super) fn sort_words<W: Ord + Copy + Send + Sync>(data: &mut [W], token: &Ca
 }
 
 /// `sort_words` with the cancellation check as a function (tests count calls to it).
-fn sort_words_with<W: Ord + Copy + Send + Sync>(data: &mut [W], check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<(), TaskError> {
+fn sort_words_with<W: Ord + Copy + Send + Sync>(
+  data: &mut [W],
+  check: &(dyn Fn() -> Result<(), TaskError> + Sync),
+) -> Result<(), TaskError> {
   if data.len() < PARALLEL_SORT {
     data.sort_unstable();
     return Ok(());
@@ -148,7 +151,12 @@ fn sort_words_with<W: Ord + Copy + Send + Sync>(data: &mut [W], check: &(dyn Fn(
 
 /// Merges sorted `a` and `b` into `out` (of their total length), splitting large merges in two
 /// around the median of the longer side so that both halves run in parallel.
-fn merge<W: Ord + Copy + Send + Sync>(a: &[W], b: &[W], out: &mut [W], check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<(), TaskError> {
+fn merge<W: Ord + Copy + Send + Sync>(
+  a: &[W],
+  b: &[W],
+  out: &mut [W],
+  check: &(dyn Fn() -> Result<(), TaskError> + Sync),
+) -> Result<(), TaskError> {
   if out.len() <= 4 * CHUNK {
     return merge_serial(a, b, out, check);
   }
@@ -161,7 +169,12 @@ fn merge<W: Ord + Copy + Send + Sync>(a: &[W], b: &[W], out: &mut [W], check: &(
 }
 
 /// One thread's merge, checking the token every `CHUNK` elements.
-fn merge_serial<W: Ord + Copy>(a: &[W], b: &[W], out: &mut [W], check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<(), TaskError> {
+fn merge_serial<W: Ord + Copy>(
+  a: &[W],
+  b: &[W],
+  out: &mut [W],
+  check: &(dyn Fn() -> Result<(), TaskError> + Sync),
+) -> Result<(), TaskError> {
   let (mut i, mut j, mut k) = (0, 0, 0);
   while i < a.len() && j < b.len() {
     check()?;
@@ -276,5 +289,4 @@ mod tests {
       assert_eq!(data, expected, "stopped at check {stop_at}: the same values remain");
     }
   }
-
 }

@@ -4,9 +4,9 @@ use rayon::prelude::*;
 
 use super::sort::{f64_key, f64_unkey, sort_words};
 use super::CHUNK;
+use crate::pool::{CancelToken, Output, TaskError, Work};
 use crate::tasks::typed::{option_bool, option_numbers, Element, TypedSlice};
 use crate::tasks::TaskArgs;
-use crate::pool::{CancelToken, Output, TaskError, Work};
 
 /// The percentiles `stats` reports when `options.percentiles` is absent.
 pub const DEFAULT_PERCENTILES: [f64; 3] = [50.0, 90.0, 99.0];
@@ -112,7 +112,13 @@ impl Partial {
 /// two-pass algorithm (sum of squared deviations from the mean, minus the rounding correction
 /// `(sum of deviations)^2 / n`); percentiles by linear interpolation between the two nearest
 /// ranks of the sorted values (numpy's default). Any NaN makes every result but `count` NaN.
-pub fn stats<T: Copy + Send + Sync>(data: &[T], to_f64: fn(T) -> f64, percentiles: &[f64], sample: bool, token: &CancelToken) -> Result<Stats, TaskError> {
+pub fn stats<T: Copy + Send + Sync>(
+  data: &[T],
+  to_f64: fn(T) -> f64,
+  percentiles: &[f64],
+  sample: bool,
+  token: &CancelToken,
+) -> Result<Stats, TaskError> {
   let first = data
     .par_chunks(CHUNK)
     .map(|chunk| {
@@ -133,7 +139,16 @@ pub fn stats<T: Copy + Send + Sync>(data: &[T], to_f64: fn(T) -> f64, percentile
   let nan = f64::NAN;
   if n == 0 || first.nan {
     let sum = if n == 0 { 0.0 } else { nan };
-    return Ok(Stats { count: n, sum, mean: nan, min: nan, max: nan, variance: nan, stddev: nan, percentiles: vec![nan; percentiles.len()] });
+    return Ok(Stats {
+      count: n,
+      sum,
+      mean: nan,
+      min: nan,
+      max: nan,
+      variance: nan,
+      stddev: nan,
+      percentiles: vec![nan; percentiles.len()],
+    });
   }
   let sum = first.sum.value();
   let mean = sum / n as f64;
@@ -157,26 +172,33 @@ pub fn stats<T: Copy + Send + Sync>(data: &[T], to_f64: fn(T) -> f64, percentile
   Ok(Stats { count: n, sum, mean, min: first.min, max: first.max, variance, stddev: variance.sqrt(), percentiles })
 }
 
-fn percentiles_of<T: Copy + Send + Sync>(data: &[T], to_f64: fn(T) -> f64, percentiles: &[f64], token: &CancelToken) -> Result<Vec<f64>, TaskError> {
+fn percentiles_of<T: Copy + Send + Sync>(
+  data: &[T],
+  to_f64: fn(T) -> f64,
+  percentiles: &[f64],
+  token: &CancelToken,
+) -> Result<Vec<f64>, TaskError> {
   let mut keys: Vec<u64> = data.par_iter().with_min_len(CHUNK).map(|&x| f64_key(to_f64(x).to_bits())).collect();
   token.check()?;
   sort_words(&mut keys, token)?;
   let at = |i: usize| f64::from_bits(f64_unkey(keys[i]));
   let last = keys.len() - 1;
-  Ok(percentiles
-    .iter()
-    .map(|p| {
-      let rank = p / 100.0 * last as f64;
-      let lo = rank.floor() as usize;
-      let frac = rank - lo as f64;
-      if frac == 0.0 || lo >= last {
-        at(lo.min(last))
-      } else {
-        let (a, b) = (at(lo), at(lo + 1));
-        a + (b - a) * frac
-      }
-    })
-    .collect())
+  Ok(
+    percentiles
+      .iter()
+      .map(|p| {
+        let rank = p / 100.0 * last as f64;
+        let lo = rank.floor() as usize;
+        let frac = rank - lo as f64;
+        if frac == 0.0 || lo >= last {
+          at(lo.min(last))
+        } else {
+          let (a, b) = (at(lo), at(lo + 1));
+          a + (b - a) * frac
+        }
+      })
+      .collect(),
+  )
 }
 
 #[cfg(test)]

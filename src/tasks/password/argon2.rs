@@ -129,9 +129,8 @@ fn parse(phc: &str) -> Result<Stored, TaskError> {
     Some(v) => Version::try_from(v).map_err(|_| malformed("the version is not 16 or 19"))?,
   };
   let params = Params::try_from(&parsed).map_err(|err| malformed(&err.to_string()))?;
-  let out_of_bounds = |name: &str, value: u64, max: u64| {
-    TaskError::invalid(format!("input.hash has {name}={value}; corepool verifies {name} up to {max}"))
-  };
+  let out_of_bounds =
+    |name: &str, value: u64, max: u64| TaskError::invalid(format!("input.hash has {name}={value}; corepool verifies {name} up to {max}"));
   if u64::from(params.m_cost()) > MAX_MEMORY_COST {
     return Err(out_of_bounds("m", params.m_cost().into(), MAX_MEMORY_COST));
   }

@@ -32,8 +32,8 @@ pub fn prepare_verify(args: &mut TaskArgs) -> Result<Work, TaskError> {
   Ok(Box::new(move |token| {
     token.check()?;
     // Compares the recomputed hash with `subtle::ConstantTimeEq`.
-    let matches = ::bcrypt::verify(password.as_slice(), &hash)
-      .map_err(|err| TaskError::invalid(format!("input.hash must be a bcrypt hash: {err}")))?;
+    let matches =
+      ::bcrypt::verify(password.as_slice(), &hash).map_err(|err| TaskError::invalid(format!("input.hash must be a bcrypt hash: {err}")))?;
     token.check()?;
     Ok(Output::Bool(matches))
   }))
