@@ -7,6 +7,7 @@ const cluster = require('node:cluster')
 const { resolveOptions, split, DEFAULTS } = require('./lib/cluster/options.js')
 const { ENV_SLOT, ENV_CONFIG } = require('./lib/cluster/messages.js')
 const { invalidArg, describe } = require('./lib/errors.js')
+const { availableCores } = require('./lib/cores.js')
 
 /**
  * Runs `main({ pool, worker, threads, workers, budget, onShutdown })` in every worker.
@@ -24,8 +25,6 @@ function runCluster (options, main) {
     worker.start(main)
     return worker
   }
-  // index.js re-exports runCluster, so it is required here, not at load time.
-  const { availableCores } = require('./index.js')
   const resolved = resolveOptions(options, availableCores())
   if (process.env.NODE_APP_INSTANCE !== undefined) return runUnderPm2(resolved, options?.threadsPerWorker, main)
   const { ClusterPrimary } = require('./lib/cluster/primary.js')

@@ -88,10 +88,6 @@ export interface TaskMap {
   stats: { input: NumericArray; options: { sample?: boolean; percentiles?: number[] }; output: StatsResult }
   /** Does nothing: measures the pool's own overhead. */
   noop: { input: unknown; options: {}; output: undefined }
-  /** Test helper: bumps cells[0] when started, resolves with cells[1] once it is non-zero. */
-  'test.waitFlag': { input: Int32Array; options: {}; output: number }
-  /** Test helper: panics with the given message. */
-  'test.panic': { input: string; options: {}; output: never }
 }
 
 export type TaskName = keyof TaskMap

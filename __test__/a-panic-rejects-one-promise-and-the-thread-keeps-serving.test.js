@@ -3,6 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Pool } = require('..')
+require('./helpers/test-tasks.js')
 
 test('a panicking task rejects with ERR_TASK_PANICKED and its message', async () => {
   const pool = new Pool({ threads: 1 })

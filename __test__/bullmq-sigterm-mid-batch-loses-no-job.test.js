@@ -1,5 +1,7 @@
 'use strict'
 
+require('./helpers/test-tasks.js') // 'test.waitFlag'
+
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')

@@ -13,7 +13,7 @@ test('a long hash stops at its timeout and rejects with ERR_TASK_TIMEOUT', async
   const pool = new Pool({ threads: 2 })
   t.after(() => pool.close())
   for (const task of TASKS) {
-    await assert.rejects(pool.exec(task, BIG, { key: 'k', timeout: 1 }), { code: 'ERR_TASK_TIMEOUT' }, task)
+    await assert.rejects(pool.exec(task, BIG, { ...(task.startsWith('hmac') ? { key: 'k' } : {}), timeout: 1 }), { code: 'ERR_TASK_TIMEOUT' }, task)
   }
   const stats = pool.stats()
   assert.equal(stats.failed, TASKS.length)

@@ -8,6 +8,7 @@ const client = require('prom-client')
 const { Pool } = require('..')
 const metrics = require('../lib/metrics.js')
 const { parsePrometheus, labelSets } = require('./helpers/prometheus.js')
+require('./helpers/test-tasks.js') // 'test.panic'
 
 /** Every pool family: its type and the label names of each of its sample names. */
 const POOL_FAMILIES = {
@@ -103,7 +104,7 @@ test('without prom-client, text() still gives the pool families and the same def
       .then(() => metrics.text(pool))
       .then((text) => { process.stdout.write(JSON.stringify({ missing, text })); return pool.close() })
   `
-  const { missing, text } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))
+  const { missing, text } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, COREPOOL_TEST_TASKS: '1' } }))
   assert.equal(missing, 'ERR_MISSING_PEER')
   const families = parsePrometheus(text)
   assertPoolFamilies(families)

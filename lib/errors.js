@@ -2,6 +2,8 @@
 
 // Every error corepool makes: one place that maps codes to Error objects.
 
+const binding = require('../binding.js')
+
 /** An Error (or subclass) with a stable `code`. */
 function codedError (code, message, Base = Error, options) {
   const error = new Base(message, options)
@@ -24,28 +26,15 @@ function invalidArg (message, Base = TypeError) {
 
 /** What a settled task's `code` and message become: the error its promise rejects with. */
 function taskError (code, message) {
-  switch (code) {
-    case 'ERR_INVALID_ARG':
-      return codedError(code, message, TypeError)
-    case 'ERR_TASK_TIMEOUT':
-    case 'ERR_TASK_PANICKED':
-    case 'ERR_OUTPUT_TOO_LARGE':
-    default:
-      return codedError(code, message)
-  }
+  return codedError(code, message, code === 'ERR_INVALID_ARG' ? TypeError : Error)
 }
 
-/** A short description of a value for messages: `got 'x'`, `got -1`, `got an object`. */
+/**
+ * What a message says it got: `'x'`, `-1`, `1n`, `an array`, `an instance of Map`. The wording
+ * is the native side's (src/js/describe.rs), so both languages say the same.
+ */
 function describe (value) {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  switch (typeof value) {
-    case 'string': return `'${value.length > 40 ? value.slice(0, 40) + '...' : value}'`
-    case 'number': case 'boolean': case 'undefined': return String(value)
-    case 'bigint': return `${value}n`
-    case 'function': return 'a function'
-    default: return `an instance of ${value.constructor?.name ?? 'Object'}`
-  }
+  return binding.describe(value)
 }
 
 module.exports = { codedError, abortError, invalidArg, taskError, describe }

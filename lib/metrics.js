@@ -12,7 +12,7 @@
 const http = require('node:http')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
 const binding = require('../binding.js')
-const { Pool, TASK_NAMES, kTimings } = require('./pool.js')
+const { Pool, kTimings } = require('./pool.js')
 const { invalidArg, codedError, describe } = require('./errors.js')
 
 const BOUNDS = binding.histogramBounds()
@@ -40,7 +40,7 @@ class PoolCollector {
     const timings = this.#pool[kTimings]()
     const labels = this.#labels
     const tasks = Object.entries(stats.tasks)
-    const byTask = new Map(timings.tasks.map(({ task, timings }) => [TASK_NAMES[task], timings]))
+    const byTask = new Map(timings.tasks.map(({ name, timings }) => [name, timings]))
     const busyMs = timings.busyMs.reduce((a, b) => a + b, 0)
     const previous = this.#previous
     const fresh = previous === null || previous.elapsedMs > timings.elapsedMs

@@ -3,25 +3,20 @@
 const { EventEmitter } = require('node:events')
 const binding = require('../binding.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
+const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, validatePoolOptions, rejectUnknown } = require('./options.js')
+const { forEachFailure, FailureCursor } = require('./settle.js')
 
-const TASK_NAMES = binding.taskNames()
-const TASK_INDEX = new Map(TASK_NAMES.map((name, index) => [name, index]))
-const PRIORITIES = { high: 0, normal: 1, low: 2 }
-/** How `submit` treats its input: one task, or an execMany batch (all-or-nothing, or settled). */
-const SINGLE = 0
-const MANY_ALL = 1
-const MANY_SETTLED = 2
-const MAX_THREADS = 1024
-const MAX_SPIN_MICROS = 10_000
-
-/** Defaults for `new Pool(options)`; README.md documents each. */
-const DEFAULTS = Object.freeze({
-  threads: binding.availableCores(),
-  spinMicros: 20,
-  maxQueue: Infinity,
-  niceIncrement: 0,
-  recordTimings: true
-})
+const { TaskPriority, SubmitMode, Cancelled } = binding
+/** Every registered task by name: its index for `submit`, and the exec option names it knows. */
+const TASKS = new Map(binding.tasks().map(({ name, options }, index) => [name, {
+  index,
+  options: new Set([...EXEC_OPTIONS, ...options]),
+  manyOptions: new Set([...EXEC_OPTIONS, ...EXEC_MANY_OPTIONS, ...options])
+}]))
+/** Kernels for corepool's own tests: reachable only with COREPOOL_TEST_TASKS=1 in the environment. */
+const isTestTask = (name) => name.startsWith('test.')
+const TASK_NAMES = [...TASKS.keys()].filter((name) => !isTestTask(name))
+const PRIORITIES = { high: TaskPriority.High, normal: TaskPriority.Normal, low: TaskPriority.Low }
 
 /** `pool[kTimings]()`: the native histograms with their buckets, for lib/metrics.js. */
 const kTimings = Symbol('corepool.timings')
@@ -45,10 +40,10 @@ class Pool extends EventEmitter {
 
   constructor (options = {}) {
     super()
-    const { threads, spinMicros, maxQueue, niceIncrement, recordTimings } = validatePoolOptions(options)
-    this.#threads = threads
-    this.#maxQueue = maxQueue
-    this.#native = new binding.NativePool(threads, spinMicros, maxQueue, niceIncrement, recordTimings, (ids, values, errors) => this.#settleBatch(ids, values, errors))
+    const config = validatePoolOptions(options)
+    this.#threads = config.threads
+    this.#maxQueue = config.maxQueue
+    this.#native = new binding.NativePool(config, (ids, values, errors) => this.#settleBatch(ids, values, errors))
   }
 
   /** The number of threads this pool runs. */
@@ -65,7 +60,7 @@ class Pool extends EventEmitter {
   /** Runs `task` on a pool thread; resolves with its result. Never throws synchronously. */
   exec (task, input, options) {
     try {
-      return this.#submit(task, input, options, SINGLE)
+      return this.#submit(task, input, options, SubmitMode.Single)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -80,10 +75,10 @@ class Pool extends EventEmitter {
   execMany (task, inputs, options) {
     try {
       if (!Array.isArray(inputs)) throw invalidArg(`inputs must be an array, got ${describe(inputs)}`)
-      let mode = MANY_ALL
+      let mode = SubmitMode.All
       if (options !== undefined && options !== null && typeof options === 'object' && options.settled !== undefined) {
         if (typeof options.settled !== 'boolean') throw invalidArg(`options.settled must be a boolean, got ${describe(options.settled)}`)
-        if (options.settled) mode = MANY_SETTLED
+        if (options.settled) mode = SubmitMode.Settled
       }
       return this.#submit(task, inputs, options, mode)
     } catch (error) {
@@ -95,15 +90,18 @@ class Pool extends EventEmitter {
     if (this.#state !== 'open') {
       return Promise.reject(codedError('ERR_POOL_CLOSED', 'the pool is closed'))
     }
-    const index = TASK_INDEX.get(task)
-    if (index === undefined) return Promise.reject(unknownTask(task))
-    let priority = 1
+    const known = TASKS.get(task)
+    if (known === undefined || (isTestTask(task) && process.env.COREPOOL_TEST_TASKS !== '1')) {
+      return Promise.reject(unknownTask(task))
+    }
+    let priority = TaskPriority.Normal
     let timeout = 0
     let signal = null
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') {
         return Promise.reject(invalidArg(`options must be an object, got ${describe(options)}`))
       }
+      rejectUnknown(options, mode === SubmitMode.Single ? known.options : known.manyOptions, 'options', `an option of '${task}'`)
       if (options.priority !== undefined) {
         priority = PRIORITIES[options.priority]
         if (typeof options.priority !== 'string' || priority === undefined) {
@@ -124,7 +122,7 @@ class Pool extends EventEmitter {
         if (signal.aborted) return Promise.reject(abortError(signal.reason))
       }
     }
-    const id = this.#native.submit(index, input, options, priority, timeout, mode)
+    const id = this.#native.submit(known.index, input, options, priority, timeout, mode)
     if (typeof id !== 'number') {
       if (id.code === 'ERR_QUEUE_FULL') this.#needsDrain = true
       return Promise.reject(id)
@@ -148,28 +146,21 @@ class Pool extends EventEmitter {
    * submitted), queue wait and run time percentiles, utilization and the queue's high-water mark.
    */
   stats () {
-    const flat = this.#native.stats()
+    const { threads, active, queued, total, tasks } = this.#native.stats()
     const timings = this.#native.timings()
-    const counters = (at) => ({ submitted: flat[at], completed: flat[at + 1], failed: flat[at + 2], cancelled: flat[at + 3] })
-    const timingsByTask = new Map(timings.tasks.map(({ task, timings }) => [task, timings]))
-    const tasks = {}
-    TASK_NAMES.forEach((name, index) => {
-      const at = 7 + index * 4
-      if (flat[at] > 0) tasks[name] = { ...counters(at), ...waitAndRun(timingsByTask.get(index)) }
-    })
-    const active = flat[1]
+    const timingsByTask = new Map(timings.tasks.map(({ name, timings }) => [name, timings]))
     const utilization = timings.enabled ? utilizationOf(timings, this.#lastBusy) : null
     this.#lastBusy = timings
     return {
-      threads: flat[0],
+      threads,
       active,
-      idle: Math.max(0, flat[0] - active),
-      queued: flat[2],
+      idle: Math.max(0, threads - active),
+      queued,
       queueHighWater: timings.queueHighWater,
-      ...counters(3),
+      ...total,
       utilization,
       ...waitAndRun(timings.pool),
-      tasks
+      tasks: Object.fromEntries(tasks.map(({ name, counters }) => [name, { ...counters, ...waitAndRun(timingsByTask.get(name)) }]))
     }
   }
 
@@ -243,7 +234,7 @@ class Pool extends EventEmitter {
   #abort (id) {
     const entry = this.#pending.get(id)
     if (entry === undefined) return
-    if (this.#native.cancel(id) === 1) {
+    if (this.#native.cancel(id) === Cancelled.Removed) {
       this.#outstanding--
       this.#rejectEntry(id, abortError(entry.signal.reason))
       this.#afterSettle()
@@ -272,22 +263,16 @@ class Pool extends EventEmitter {
 
   /**
    * The native wake-up for one batch: `ids` (Float64Array); `values[i]` for ids[i], or no array
-   * when every value is undefined; `errors` as flat `[index, code, message, ...]`, or none.
+   * when every value is undefined; `errors` in the settle format (lib/settle.js), or none.
    */
   #settleBatch (ids, values, errors) {
     this.#outstanding -= ids.length
-    let nextError = errors === undefined ? -1 : errors[0]
-    let errorAt = 0
+    const failures = new FailureCursor(errors)
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]
-      const failed = i === nextError
+      const failed = i === failures.nextIndex
       let code, message
-      if (failed) {
-        code = errors[errorAt + 1]
-        message = errors[errorAt + 2]
-        errorAt += 3
-        nextError = errorAt < errors.length ? errors[errorAt] : -1
-      }
+      if (failed) ({ code, message } = failures.take())
       const entry = this.#pending.get(id)
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
@@ -296,7 +281,7 @@ class Pool extends EventEmitter {
         entry.reject(abortError(entry.abortCause))
       } else if (!failed) {
         const value = values === undefined ? undefined : values[i]
-        if (entry.mode === SINGLE) entry.resolve(value)
+        if (entry.mode === SubmitMode.Single) entry.resolve(value)
         else settleMany(entry, value[0], value[1])
       } else if (code === 'ABORT_ERR') {
         entry.reject(abortError(entry.signal?.aborted ? entry.signal.reason : this.#closeReason))
@@ -316,17 +301,18 @@ class Pool extends EventEmitter {
   }
 }
 
-/** Settles an execMany promise from its `values` and flat `[index, code, message, ...]` errors. */
+/** Settles an execMany promise from its `values` and its failures in the settle format. */
 function settleMany (entry, values, errors) {
-  if (entry.mode === MANY_ALL) {
-    if (errors === undefined) entry.resolve(values)
-    else entry.reject(taskError(errors[1], errors[2]))
-    return
+  if (entry.mode === SubmitMode.All) {
+    const failures = new FailureCursor(errors)
+    if (failures.nextIndex === -1) return entry.resolve(values)
+    const { code, message } = failures.take()
+    return entry.reject(taskError(code, message))
   }
   const results = values.map((value) => ({ status: 'fulfilled', value }))
-  for (let i = 0; errors !== undefined && i < errors.length; i += 3) {
-    results[errors[i]] = { status: 'rejected', reason: taskError(errors[i + 1], errors[i + 2]) }
-  }
+  forEachFailure(errors, (index, code, message) => {
+    results[index] = { status: 'rejected', reason: taskError(code, message) }
+  })
   entry.resolve(results)
 }
 
@@ -362,29 +348,6 @@ function utilizationOf (now, before) {
   }
 }
 
-function validatePoolOptions (options) {
-  if (options === null || typeof options !== 'object') {
-    throw invalidArg(`options must be an object, got ${describe(options)}`)
-  }
-  const threads = options.threads ?? DEFAULTS.threads
-  if (!Number.isInteger(threads)) throw invalidArg(`options.threads must be an integer, got ${describe(threads)}`)
-  if (threads < 1 || threads > MAX_THREADS) throw invalidArg(`options.threads must be from 1 to ${MAX_THREADS}, got ${threads}`, RangeError)
-  const spinMicros = options.spinMicros ?? DEFAULTS.spinMicros
-  if (!Number.isInteger(spinMicros)) throw invalidArg(`options.spinMicros must be an integer, got ${describe(spinMicros)}`)
-  if (spinMicros < 0 || spinMicros > MAX_SPIN_MICROS) throw invalidArg(`options.spinMicros must be from 0 to ${MAX_SPIN_MICROS}, got ${spinMicros}`, RangeError)
-  const maxQueue = options.maxQueue ?? DEFAULTS.maxQueue
-  if (typeof maxQueue !== 'number' || Number.isNaN(maxQueue)) throw invalidArg(`options.maxQueue must be a number, got ${describe(maxQueue)}`)
-  if (maxQueue !== Infinity && (!Number.isInteger(maxQueue) || maxQueue < 0)) {
-    throw invalidArg(`options.maxQueue must be a non-negative integer or Infinity, got ${maxQueue}`, RangeError)
-  }
-  const niceIncrement = options.niceIncrement ?? DEFAULTS.niceIncrement
-  if (!Number.isInteger(niceIncrement)) throw invalidArg(`options.niceIncrement must be an integer, got ${describe(niceIncrement)}`)
-  if (niceIncrement < 0 || niceIncrement > 19) throw invalidArg(`options.niceIncrement must be from 0 to 19, got ${niceIncrement}`, RangeError)
-  const recordTimings = options.recordTimings ?? DEFAULTS.recordTimings
-  if (typeof recordTimings !== 'boolean') throw invalidArg(`options.recordTimings must be a boolean, got ${describe(recordTimings)}`)
-  return { threads, spinMicros, maxQueue, niceIncrement, recordTimings }
-}
-
 function isAbortSignal (value) {
   return value instanceof AbortSignal ||
     (typeof value === 'object' && typeof value.aborted === 'boolean' && typeof value.addEventListener === 'function')
@@ -394,4 +357,4 @@ function unknownTask (task) {
   return codedError('ERR_UNKNOWN_TASK', `task must be one of ${TASK_NAMES.map((n) => `'${n}'`).join(', ')}, got ${describe(task)}`)
 }
 
-module.exports = { Pool, DEFAULTS, TASK_NAMES, kTimings }
+module.exports = { Pool, DEFAULTS, kTimings }

@@ -12,8 +12,8 @@ use std::time::Duration;
 use napi::sys;
 
 use crate::files;
-use crate::js::{output_to_js, Js, JsResult};
-use crate::pool::{CancelOutcome, Engine, EngineConfig, Output, Priority, SubmitError};
+use crate::js::{output_to_js, ErrorList, Js, JsFailure, JsResult};
+use crate::pool::{CancelOutcome, Engine, EngineConfig, EngineError, Output, Priority, SubmitError};
 use crate::tasks::{prepare_many, registry, BatchMode, TaskArgs};
 
 /// One pool as the JS thread sees it. Invariant: only touched on the JS thread of `env`; it
@@ -23,7 +23,7 @@ pub struct Bridge {
   env: sys::napi_env,
   /// The pool-wide wake-up; null once released.
   tsfn: sys::napi_threadsafe_function,
-  /// `onSettle(batch)`: the JS function that settles a batch of promises; null once shut down.
+  /// `onSettle(ids, values, errors)`: the JS function that settles a batch; null once shut down.
   on_settle: sys::napi_ref,
   /// Input objects that running or queued tasks borrow memory from, by task id.
   kept: HashMap<u64, Vec<sys::napi_ref>>,
@@ -36,6 +36,23 @@ pub struct Bridge {
 
 pub type SharedBridge = Rc<RefCell<Bridge>>;
 
+/// Why a pool's native half could not be built.
+pub enum CreateError {
+  /// The engine's threads could not start.
+  Engine(EngineError),
+  /// An N-API call failed.
+  Js(JsFailure),
+}
+
+impl From<JsFailure> for CreateError {
+  fn from(failure: JsFailure) -> Self {
+    CreateError::Js(failure)
+  }
+}
+
+/// The code of a task whose result could not become a JS value; its promise rejects with it.
+const RESULT_NOT_CONVERTED: &str = "ERR_RESULT_CONVERSION";
+
 /// The result of `submit`, for the surface to turn into a JS value.
 pub enum Submitted {
   Id(u64),
@@ -45,7 +62,7 @@ pub enum Submitted {
 impl Bridge {
   /// # Safety
   /// `env` must be the env of the callback now running on this thread; `on_settle` a function.
-  pub unsafe fn create(js: Js, config: EngineConfig, on_settle: sys::napi_value) -> JsResult<SharedBridge> {
+  pub unsafe fn create(js: Js, config: EngineConfig, on_settle: sys::napi_value) -> Result<SharedBridge, CreateError> {
     let tsfn_cell: Arc<OnceLock<usize>> = Arc::new(OnceLock::new());
     let wake_cell = tsfn_cell.clone();
     let wake = Box::new(move || {
@@ -54,11 +71,15 @@ impl Bridge {
         // for every in-flight task before the threadsafe function is released; a call that
         // loses a race with env teardown gets `napi_closing`, which is harmless.
         unsafe {
-          sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
+          sys::napi_call_threadsafe_function(
+            tsfn as sys::napi_threadsafe_function,
+            ptr::null_mut(),
+            sys::ThreadsafeFunctionCallMode::nonblocking,
+          );
         }
       }
     });
-    let engine = Engine::new(config, wake).map_err(|_| crate::js::JsFailure(sys::Status::napi_generic_failure))?;
+    let engine = Engine::new(config, wake).map_err(CreateError::Engine)?;
     let bridge = Rc::new(RefCell::new(Bridge {
       engine,
       env: js.raw(),
@@ -74,12 +95,24 @@ impl Bridge {
     // SAFETY: a live env on its own thread; `context` is an `Rc` released by `release_context`
     // exactly once, when N-API finalizes the threadsafe function.
     let status = unsafe {
-      sys::napi_create_threadsafe_function(js.raw(), ptr::null_mut(), ptr::null_mut(), name, 0, 1, context, Some(release_context), context, Some(deliver), &mut tsfn)
+      sys::napi_create_threadsafe_function(
+        js.raw(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        name,
+        0,
+        1,
+        context,
+        Some(release_context),
+        context,
+        Some(deliver),
+        &mut tsfn,
+      )
     };
     if status != sys::Status::napi_ok {
       // SAFETY: creation failed, so the finalizer will never release this `Rc`; do it once here.
       drop(unsafe { Rc::from_raw(context as *const RefCell<Bridge>) });
-      return Err(crate::js::JsFailure(status));
+      return Err(JsFailure(status).into());
     }
     let _ = tsfn_cell.set(tsfn as usize);
     // SAFETY: a live env on its own thread and the threadsafe function just created on it.
@@ -134,10 +167,20 @@ impl Bridge {
       Ok(staged) => staged,
       Err(error) => return Submitted::Refused { code: error.code().into(), message: error.to_string() },
     };
-    match self.engine.submit_staged(task, priority, timeout, work, stages) {
+    // The references come first: a task must never run over memory that nothing keeps alive.
+    let refs = match self.reference_all(js, &keep) {
+      Ok(refs) => refs,
+      Err(_) => {
+        return Submitted::Refused { code: "ERR_INPUT_NOT_KEPT".into(), message: "the input could not be kept alive for the task".into() }
+      }
+    };
+    let submitted = self.engine.submit_staged(task, priority, timeout, work, stages);
+    if submitted.is_err() {
+      refs.iter().for_each(|&reference| js.unref(reference));
+    }
+    match submitted {
       Ok(id) => {
-        if !keep.is_empty() {
-          let refs = keep.into_iter().filter_map(|value| js.reference(value).ok()).collect();
+        if !refs.is_empty() {
           self.kept.insert(id, refs);
         }
         self.pending += 1;
@@ -153,6 +196,22 @@ impl Bridge {
       },
       Err(SubmitError::Closed) => Submitted::Refused { code: "ERR_POOL_CLOSED".into(), message: "the pool is closed".into() },
     }
+  }
+
+  /// One strong reference per value, or none: on a failure the ones made are deleted again.
+  fn reference_all(&self, js: Js, values: &[sys::napi_value]) -> JsResult<Vec<sys::napi_ref>> {
+    let mut refs = Vec::with_capacity(values.len());
+    for &value in values {
+      match js.reference(value) {
+        Ok(reference) => refs.push(reference),
+        Err(failure) => {
+          js.clear_exception();
+          refs.into_iter().for_each(|reference| js.unref(reference));
+          return Err(failure);
+        }
+      }
+    }
+    Ok(refs)
   }
 
   /// Cancels one task. `Removed` means JS must settle it now: no completion will come.
@@ -226,7 +285,8 @@ impl Bridge {
 
   /// Builds the arguments of `onSettle(ids, values, errors)` for one batch: `ids` a Float64Array;
   /// `values` an array (index-aligned with `ids`) or undefined when every value is undefined;
-  /// `errors` a flat `[index, code, message, ...]` array or undefined when nothing failed.
+  /// `errors` written by `ErrorList` (read by lib/settle.js). Every completion taken here settles:
+  /// one whose result cannot become a JS value rejects with `ERR_RESULT_CONVERSION`.
   fn take_batch(&mut self, js: Js) -> JsResult<Option<[sys::napi_value; 4]>> {
     if self.on_settle.is_null() {
       return Ok(None);
@@ -235,9 +295,12 @@ impl Bridge {
     if batch.is_empty() {
       return Ok(None);
     }
+    // Taken from the outbox: from here on these tasks are JS's to settle. A failed conversion
+    // rejects its own task; only failing to create the batch's arrays (no memory) loses it.
+    self.settled(batch.len());
     let undefined = js.undefined()?;
-    let (mut values, mut errors) = (undefined, undefined);
-    let mut error_count = 0;
+    let mut values = undefined;
+    let mut errors = ErrorList::new(js);
     let count = batch.len();
     let mut ids = Vec::with_capacity(count);
     for (index, completion) in batch.into_iter().enumerate() {
@@ -247,35 +310,31 @@ impl Bridge {
         Ok(Output::Undefined) => None,
         Ok(output) => {
           let input = kept.first().and_then(|reference| js.reference_value(*reference).ok());
-          match output_to_js(js, output, input) {
-            Ok(value) => {
-              if values == undefined {
-                values = js.array(count)?;
-              }
-              js.set_element(values, index as u32, value)?;
-              None
+          let set = output_to_js(js, output, input).and_then(|value| {
+            if values == undefined {
+              values = js.array(count)?;
             }
-            Err(_) => Some(("ERR_INTERNAL".to_string(), "the result could not be converted to a JS value".to_string())),
+            js.set_element(values, index as u32, value)
+          });
+          match set {
+            Ok(()) => None,
+            Err(_) => {
+              js.clear_exception();
+              Some((RESULT_NOT_CONVERTED.to_string(), "the task's result could not be converted to a JS value".to_string()))
+            }
           }
         }
         Err(error) => Some((error.code().to_string(), error.to_string())),
       };
-      if let Some((code, message)) = failure {
-        if errors == undefined {
-          errors = js.array(0)?;
-        }
-        for (offset, value) in [js.number(index as f64)?, js.string(&code)?, js.string(&message)?].into_iter().enumerate() {
-          js.set_element(errors, (error_count * 3 + offset) as u32, value)?;
-        }
-        error_count += 1;
-      }
       for reference in kept {
         js.unref(reference);
       }
+      if let Some((code, message)) = failure {
+        errors.push(index as u32, &code, &message)?;
+      }
     }
-    self.settled(ids.len());
     let ids = js.typed_array(sys::TypedarrayType::float64_array, ids)?;
-    Ok(Some([js.reference_value(self.on_settle)?, ids, values, errors]))
+    Ok(Some([js.reference_value(self.on_settle)?, ids, values, errors.finish()?]))
   }
 }
 

@@ -12,12 +12,7 @@ use crate::pool::{AfterHook, Output, Stages, TaskError};
 /// One I/O runtime per process, started on first use: a single async worker (I/O needs no more)
 /// and tokio's blocking file threads, named so they are easy to find in a profiler.
 static IO: LazyLock<Option<tokio::runtime::Runtime>> = LazyLock::new(|| {
-  tokio::runtime::Builder::new_multi_thread()
-    .worker_threads(1)
-    .max_blocking_threads(8)
-    .thread_name("corepool-io")
-    .build()
-    .ok()
+  tokio::runtime::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(8).thread_name("corepool-io").build().ok()
 });
 
 fn io() -> Result<&'static tokio::runtime::Runtime, TaskError> {

@@ -20,10 +20,28 @@ use js::{Js, Kind};
 use pool::{CancelOutcome, EngineConfig, Priority, Summary, Timings, EXPORT_BOUNDS_NANOS};
 use tasks::BatchMode;
 
-/// The names of every registered task; a task's index in this list is its id in `submit`.
+/// A registered task, as `lib/pool.js` sees it.
+#[napi(object)]
+pub struct TaskInfo {
+  pub name: String,
+  /// The `exec` options the task reads, besides the pool's own.
+  pub options: Vec<String>,
+}
+
+/// Every registered task; a task's index in this list is its id in `submit`.
 #[napi]
-pub fn task_names() -> Vec<String> {
-  tasks::registry().iter().map(|def| def.name.to_string()).collect()
+pub fn tasks() -> Vec<TaskInfo> {
+  tasks::registry()
+    .iter()
+    .map(|def| TaskInfo { name: def.name.to_string(), options: def.options.iter().map(|name| name.to_string()).collect() })
+    .collect()
+}
+
+/// What an error message says it got, such as `'x'`, `1n` or `an instance of Map`: the one
+/// wording both languages use.
+#[napi(ts_args_type = "value: unknown")]
+pub fn describe(env: Env, value: Unknown) -> String {
+  js_of(&env).describe(value.raw())
 }
 
 /// The cores this process may really use: respects CPU affinity and cgroup quota (num_cpus).
@@ -32,7 +50,79 @@ pub fn available_cores() -> u32 {
   num_cpus::get() as u32
 }
 
-/// One pool's native half. `index.js` validates every argument before calling in.
+/// A pool's settings as `lib/options.js` validated them; docs/adding-an-option.md lists where
+/// an option lives.
+#[napi(object)]
+pub struct PoolConfig {
+  pub threads: u32,
+  pub spin_micros: u32,
+  /// `Infinity` for no limit.
+  pub max_queue: f64,
+  pub nice_increment: u32,
+  /// Whether queue wait and run time are measured (histograms, utilization).
+  pub record_timings: bool,
+}
+
+/// `options.priority` of a task.
+#[napi]
+pub enum TaskPriority {
+  High,
+  Normal,
+  Low,
+}
+
+/// What `submit` does with its input: one task, or an `execMany` batch that fails as a whole
+/// (`All`) or settles item by item (`Settled`).
+#[napi]
+pub enum SubmitMode {
+  Single,
+  All,
+  Settled,
+}
+
+/// What `cancel` found.
+#[napi]
+pub enum Cancelled {
+  /// Already settled (or never existed): nothing to do.
+  AlreadySettled,
+  /// Removed from the queue without running: the caller settles its promise.
+  Removed,
+  /// Running: told to stop at its next cancellation check; it settles through `onSettle`.
+  Signalled,
+}
+
+/// One set of counters; once drained, completed + failed + cancelled = submitted.
+#[napi(object)]
+pub struct Counters {
+  pub submitted: f64,
+  pub completed: f64,
+  pub failed: f64,
+  pub cancelled: f64,
+}
+
+/// The counters of one task name that was submitted at least once.
+#[napi(object)]
+pub struct TaskCounters {
+  pub name: String,
+  pub counters: Counters,
+}
+
+#[napi(object)]
+pub struct NativeStats {
+  pub threads: u32,
+  pub active: u32,
+  pub queued: u32,
+  pub total: Counters,
+  pub tasks: Vec<TaskCounters>,
+}
+
+impl From<pool::CountersSnapshot> for Counters {
+  fn from(c: pool::CountersSnapshot) -> Self {
+    Counters { submitted: c.submitted as f64, completed: c.completed as f64, failed: c.failed as f64, cancelled: c.cancelled as f64 }
+  }
+}
+
+/// One pool's native half. `lib/` validates every argument before calling in.
 #[napi]
 pub struct NativePool {
   bridge: SharedBridge,
@@ -43,33 +133,36 @@ fn js_of(env: &Env) -> Js {
   unsafe { Js::from_raw(env.raw()) }
 }
 
+/// An N-API call that failed where no task is there to reject (the JS layer rethrows it).
 fn failure(status: js::JsFailure) -> Error {
   Error::new(Status::GenericFailure, format!("N-API call failed with status {}", status.0))
 }
 
 #[napi]
 impl NativePool {
-  /// `onSettle(ids, values, errors)` settles one batch (see `Bridge::take_batch`).
+  /// `onSettle(ids, values, errors)` settles one batch (the layout: `lib/settle.js`).
   #[napi(constructor)]
-  #[allow(clippy::too_many_arguments)]
-  pub fn new(env: Env, threads: u32, spin_micros: u32, max_queue: f64, nice_increment: u32, record_timings: bool, on_settle: Unknown) -> Result<Self> {
+  pub fn new(env: Env, config: PoolConfig, on_settle: Unknown) -> Result<Self, String> {
     let config = EngineConfig {
-      threads: threads as usize,
-      spin: Duration::from_micros(spin_micros as u64),
-      max_queue: if max_queue.is_finite() { max_queue as usize } else { usize::MAX },
+      threads: config.threads as usize,
+      spin: Duration::from_micros(config.spin_micros as u64),
+      max_queue: if config.max_queue.is_finite() { config.max_queue as usize } else { usize::MAX },
       task_count: tasks::registry().len(),
-      nice_increment: nice_increment as i32,
-      record_timings,
+      nice_increment: config.nice_increment as i32,
+      record_timings: config.record_timings,
     };
-    // SAFETY: `env` is this callback's env, and index.js passes a function as `onSettle`.
-    let bridge = unsafe { Bridge::create(js_of(&env), config, on_settle.raw()) }.map_err(failure)?;
+    // SAFETY: `env` is this callback's env, and lib/pool.js passes a function as `onSettle`.
+    let bridge = unsafe { Bridge::create(js_of(&env), config, on_settle.raw()) }.map_err(|error| match error {
+      // The code reaches JS as `err.code`; the message carries the OS error's text.
+      bridge::CreateError::Engine(error) => Error::new(error.code().to_string(), error.to_string()),
+      bridge::CreateError::Js(status) => Error::new(Status::GenericFailure.as_ref().to_string(), failure(status).reason),
+    })?;
     Ok(NativePool { bridge })
   }
 
   /// Queues a task. Returns its id (a number), or an Error with `code` if it was refused; it
-  /// never throws for a refused task. `many`: 0 for one input, 1 for an `execMany` batch that
-  /// fails as a whole, 2 for one whose items settle one by one.
-  #[napi]
+  /// never throws for a refused task.
+  #[napi(ts_return_type = "number | Error & { code: string }")]
   #[allow(clippy::too_many_arguments)]
   pub fn submit<'env>(
     &self,
@@ -77,21 +170,25 @@ impl NativePool {
     task: u32,
     input: Unknown,
     options: Unknown,
-    priority: u32,
+    priority: TaskPriority,
     timeout_ms: f64,
-    many: u32,
+    mode: SubmitMode,
   ) -> Result<Unknown<'env>> {
     let js = js_of(env);
     let options = match js.kind(options.raw()) {
       Ok(Kind::Object) => Some(options.raw()),
       _ => None,
     };
-    let priority = Priority::from_index(priority).unwrap_or(Priority::Normal);
+    let priority = match priority {
+      TaskPriority::High => Priority::High,
+      TaskPriority::Normal => Priority::Normal,
+      TaskPriority::Low => Priority::Low,
+    };
     let timeout = (timeout_ms.is_finite() && timeout_ms > 0.0).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
-    let many = match many {
-      1 => Some(BatchMode::All),
-      2 => Some(BatchMode::Settled),
-      _ => None,
+    let many = match mode {
+      SubmitMode::Single => None,
+      SubmitMode::All => Some(BatchMode::All),
+      SubmitMode::Settled => Some(BatchMode::Settled),
     };
     let submitted = self.bridge.borrow_mut().submit(js, task as usize, input.raw(), options, priority, timeout, many);
     let value = match submitted {
@@ -103,13 +200,12 @@ impl NativePool {
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
   }
 
-  /// 0: already settled; 1: removed from the queue (the caller settles it); 2: running, told to stop.
   #[napi]
-  pub fn cancel(&self, env: Env, id: f64) -> u32 {
+  pub fn cancel(&self, env: Env, id: f64) -> Cancelled {
     match self.bridge.borrow_mut().cancel(js_of(&env), id as u64) {
-      CancelOutcome::Unknown => 0,
-      CancelOutcome::Removed => 1,
-      CancelOutcome::Signalled => 2,
+      CancelOutcome::Unknown => Cancelled::AlreadySettled,
+      CancelOutcome::Removed => Cancelled::Removed,
+      CancelOutcome::Signalled => Cancelled::Signalled,
     }
   }
 
@@ -144,16 +240,23 @@ impl NativePool {
     self.bridge.borrow().engine().queued() as u32
   }
 
-  /// `[threads, active, queued, submitted, completed, failed, cancelled]` followed by the same
-  /// four counters for each task index, in registry order.
+  /// The pool's counters, and those of each task name submitted at least once.
   #[napi]
-  pub fn stats(&self) -> Vec<f64> {
+  pub fn stats(&self) -> NativeStats {
     let stats = self.bridge.borrow().engine().stats();
-    let mut flat = vec![stats.threads as f64, stats.active as f64, stats.queued as f64];
-    for counters in std::iter::once(&stats.total).chain(&stats.per_task) {
-      flat.extend([counters.submitted, counters.completed, counters.failed, counters.cancelled].map(|n| n as f64));
+    let tasks = tasks::registry()
+      .iter()
+      .zip(stats.per_task)
+      .filter(|(_, counters)| counters.submitted > 0)
+      .map(|(def, counters)| TaskCounters { name: def.name.to_string(), counters: counters.into() })
+      .collect();
+    NativeStats {
+      threads: stats.threads as u32,
+      active: stats.active as u32,
+      queued: stats.queued as u32,
+      total: stats.total.into(),
+      tasks,
     }
-    flat
   }
 }
 
@@ -166,7 +269,10 @@ impl NativePool {
     let metrics = bridge.engine().metrics();
     let busy = metrics.busy();
     let tasks = (0..tasks::registry().len())
-      .filter_map(|task| metrics.task_timings(task).map(|timings| TaskTimings { task: task as u32, timings: timings_js(timings) }))
+      .filter_map(|task| {
+        let timings = metrics.task_timings(task)?;
+        Some(TaskTimings { name: tasks::registry()[task].name.to_string(), timings: timings_js(timings) })
+      })
       .collect();
     PoolTimings {
       enabled: metrics.enabled(),
@@ -215,8 +321,7 @@ pub struct WaitAndRun {
 
 #[napi(object)]
 pub struct TaskTimings {
-  /// The task's index in `taskNames()`.
-  pub task: u32,
+  pub name: String,
   pub timings: WaitAndRun,
 }
 

@@ -1,5 +1,7 @@
 'use strict'
 
+require('./test-tasks.js')
+
 // A deterministic blocker: the 'test.waitFlag' task bumps cell 0 when it starts and resolves
 // with cell 1 once the test stores a non-zero value there. Tests wait on "it started", never
 // on a sleep.

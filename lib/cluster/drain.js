@@ -40,8 +40,6 @@ class ServerDrain {
     })
   }
 
-  get server () { return this.#server }
-
   /** True once the server is listening (or was never asked to). */
   listening () {
     if (this.#server.listening) return Promise.resolve()
@@ -75,11 +73,6 @@ class ServerDrain {
       this.#timer = setInterval(() => this.#closeIdle(), IDLE_GRACE_MS / 4)
     })
     return this.#closed
-  }
-
-  /** Closes every connection now (shutdown ran out of time). */
-  closeAll () {
-    for (const socket of this.#sockets.keys()) socket.destroy()
   }
 
   #closeIdle () {

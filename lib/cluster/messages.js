@@ -24,7 +24,6 @@ function dispatch (table, msg, ...extra) {
 
 /** The environment variable that tells a forked process it is one of our workers. */
 const ENV_SLOT = 'COREPOOL_CLUSTER_SLOT'
-const ENV_THREADS = 'COREPOOL_CLUSTER_THREADS'
 const ENV_CONFIG = 'COREPOOL_CLUSTER_CONFIG'
 
-module.exports = { message, dispatch, ENV_SLOT, ENV_THREADS, ENV_CONFIG }
+module.exports = { message, dispatch, ENV_SLOT, ENV_CONFIG }

@@ -3,6 +3,7 @@
 // runCluster's options: defaults in one object, validation up front, and the core budget rule.
 
 const { invalidArg, describe } = require('../errors.js')
+const { validatePoolOptions, checkInteger, rejectUnknown } = require('../options.js')
 
 /** Defaults for `runCluster(options, main)`; docs/cluster.md documents each. */
 const DEFAULTS = Object.freeze({
@@ -22,7 +23,7 @@ const DEFAULTS = Object.freeze({
   statsPort: undefined, // off
   statsHost: '127.0.0.1',
   handleSignals: true,
-  pool: undefined, // extra Pool options (spinMicros, maxQueue)
+  pool: undefined, // extra Pool options (every one but threads)
   logger: console
 })
 
@@ -62,15 +63,12 @@ function resolveOptions (options, cores) {
     throw invalidArg(`options must be an object, got ${describe(options)}`)
   }
   const resolved = { ...DEFAULTS }
+  rejectUnknown(options, DEFAULTS, 'options', 'a runCluster option')
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) throw invalidArg(`options.${key} is not a runCluster option`)
     if (options[key] !== undefined) resolved[key] = options[key]
   }
   for (const [key, [min, max]] of Object.entries(INTEGER_OPTIONS)) {
-    const value = resolved[key]
-    if (value === undefined) continue
-    if (!Number.isInteger(value)) throw invalidArg(`options.${key} must be an integer, got ${describe(value)}`)
-    if (value < min || value > max) throw invalidArg(`options.${key} must be from ${min} to ${max}, got ${value}`, RangeError)
+    if (resolved[key] !== undefined) checkInteger(resolved[key], `options.${key}`, min, max)
   }
   if (typeof resolved.multiplier !== 'number' || !Number.isFinite(resolved.multiplier)) {
     throw invalidArg(`options.multiplier must be a finite number, got ${describe(resolved.multiplier)}`)
@@ -84,6 +82,7 @@ function resolveOptions (options, cores) {
   if (resolved.pool !== undefined && 'threads' in resolved.pool) {
     throw invalidArg('options.pool.threads is not allowed: use options.threadsPerWorker')
   }
+  if (resolved.pool !== undefined) validatePoolOptions(resolved.pool, 'options.pool')
   const logger = resolved.logger
   if (logger !== null && (typeof logger !== 'object' || typeof logger.error !== 'function' || typeof logger.info !== 'function')) {
     throw invalidArg(`options.logger must be null or an object with info() and error(), got ${describe(logger)}`)

@@ -4,7 +4,7 @@
 // a graceful drain when the primary (or PM2, or a signal in standalone mode) asks for it.
 
 const { createHistogram, performance } = require('node:perf_hooks')
-const { Pool } = require('../../index.js')
+const { Pool } = require('../pool.js')
 const { ServerDrain } = require('./drain.js')
 const { message, dispatch } = require('./messages.js')
 const { PoolCollector, processFamilies, defaultMetrics } = require('../metrics.js')

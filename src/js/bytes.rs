@@ -65,17 +65,16 @@ impl Bytes {
   pub fn is_empty(&self) -> bool {
     self.len() == 0
   }
-
-  /// Whether the bytes come from a `{ path }` input (their length is unknown before the run).
-  pub fn is_file(&self) -> bool {
-    self.file.is_some()
-  }
 }
 
 /// Which kind of byte view a value is, if any.
 pub(crate) enum View {
   /// Memory inside a JS object; keep the object referenced while the view is used.
-  Borrowed { ptr: *const u8, len: usize, element: Option<sys::napi_typedarray_type> },
+  Borrowed {
+    ptr: *const u8,
+    len: usize,
+    element: Option<sys::napi_typedarray_type>,
+  },
   Utf8(String),
   None,
 }
@@ -110,8 +109,13 @@ impl Js {
     Ok(View::None)
   }
 
-  /// A `Bytes` over a borrowed view; the caller must keep the JS object referenced.
-  pub(crate) fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
+  /// A `Bytes` over a borrowed view.
+  ///
+  /// # Safety
+  /// `ptr..ptr + len` must be the memory of a view from `byte_view`, and the caller must push
+  /// the view's JS object to the task's `keep`, so that the surface holds it until the task
+  /// settles (the invariant of `Bytes`).
+  pub(crate) unsafe fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
     Bytes { ptr, len, owned: None, file: None }
   }
 }

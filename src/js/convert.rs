@@ -2,7 +2,7 @@
 
 use napi::sys;
 
-use super::{Js, JsResult};
+use super::{ErrorList, Js, JsResult};
 use crate::pool::Output;
 
 /// `input` is the task's input object, for outputs that resolve with it (work done in place).
@@ -50,8 +50,7 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
 fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inputs: Option<sys::napi_value>) -> JsResult<sys::napi_value> {
   let values = js.array(items.len())?;
   let undefined = js.undefined()?;
-  let mut errors = undefined;
-  let mut error_count = 0u32;
+  let mut errors = ErrorList::new(js);
   for (index, item) in items.into_iter().enumerate() {
     let index = index as u32;
     let value = match item {
@@ -62,18 +61,13 @@ fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inp
       },
       Ok(output) => output_to_js(js, output, None)?,
       Err(error) => {
-        if errors == undefined {
-          errors = js.array(0)?;
-        }
-        for (offset, part) in [js.number(index as f64)?, js.string(error.code())?, js.string(&error.to_string())?].into_iter().enumerate() {
-          js.set_element(errors, error_count * 3 + offset as u32, part)?;
-        }
-        error_count += 1;
+        errors.push(index, error.code(), &error.to_string())?;
         undefined
       }
     };
     js.set_element(values, index, value)?;
   }
+  let errors = errors.finish()?;
   let pair = js.array(2)?;
   js.set_element(pair, 0, values)?;
   js.set_element(pair, 1, errors)?;

@@ -1,7 +1,6 @@
 //! Thin, checked wrappers over the raw N-API calls the surface needs. Everything here runs on
 //! the JS thread of the environment it was given.
 
-
 use std::ffi::{c_void, CString};
 use std::ptr;
 
@@ -38,6 +37,7 @@ pub enum Kind {
   String,
   BigInt,
   Object,
+  Function,
   Other,
 }
 
@@ -51,10 +51,13 @@ macro_rules! raw {
 
 mod bytes;
 mod convert;
+mod describe;
+mod settle;
 
-pub use bytes::{Bytes, FileSlot};
 pub(crate) use bytes::View;
+pub use bytes::{Bytes, FileSlot};
 pub use convert::output_to_js;
+pub use settle::ErrorList;
 
 impl Js {
   /// # Safety
@@ -78,6 +81,7 @@ impl Js {
       sys::ValueType::napi_string => Kind::String,
       sys::ValueType::napi_bigint => Kind::BigInt,
       sys::ValueType::napi_object => Kind::Object,
+      sys::ValueType::napi_function => Kind::Function,
       _ => Kind::Other,
     })
   }
@@ -159,25 +163,19 @@ impl Js {
     Ok(value)
   }
 
-  pub fn to_f64(&self, value: sys::napi_value) -> JsResult<f64> {
+  pub fn to_f64(self, value: sys::napi_value) -> JsResult<f64> {
     let mut n = 0.0;
     raw!(sys::napi_get_value_double(self.env, value, &mut n))?;
     Ok(n)
   }
 
-  pub fn to_bool(&self, value: sys::napi_value) -> JsResult<bool> {
+  pub fn to_bool(self, value: sys::napi_value) -> JsResult<bool> {
     let mut b = false;
     raw!(sys::napi_get_value_bool(self.env, value, &mut b))?;
     Ok(b)
   }
 
-  pub fn to_i64_bigint(&self, value: sys::napi_value) -> JsResult<(i64, bool)> {
-    let (mut n, mut lossless) = (0i64, false);
-    raw!(sys::napi_get_value_bigint_int64(self.env, value, &mut n, &mut lossless))?;
-    Ok((n, lossless))
-  }
-
-  pub fn to_string(&self, value: sys::napi_value) -> JsResult<String> {
+  pub fn to_string(self, value: sys::napi_value) -> JsResult<String> {
     let mut len = 0usize;
     raw!(sys::napi_get_value_string_utf8(self.env, value, ptr::null_mut(), 0, &mut len))?;
     let mut buf = vec![0u8; len + 1];
@@ -210,11 +208,13 @@ impl Js {
     raw!(sys::napi_call_function(self.env, this, function, args.len(), args.as_ptr(), &mut result))
   }
 
-  /// Throws an Error with `err.code` set; the surface then returns to JS.
-  pub fn throw(&self, code: &str, message: &str) {
-    let code = CString::new(code).unwrap_or_default();
-    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    let _ = raw!(sys::napi_throw_error(self.env, code.as_ptr(), message.as_ptr()));
+  /// Clears a JS exception that a failed call left pending, so that later calls work again.
+  pub fn clear_exception(&self) {
+    let mut pending = false;
+    if raw!(sys::napi_is_exception_pending(self.env, &mut pending)).is_ok() && pending {
+      let mut exception = ptr::null_mut();
+      let _ = raw!(sys::napi_get_and_clear_last_exception(self.env, &mut exception));
+    }
   }
 
   /// A typed array over memory that JS now owns: `data` is freed by its finalizer.

@@ -47,6 +47,30 @@ impl TaskError {
   }
 }
 
+/// Why `Engine::new` could not build a pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+  /// The operating system refused to start one of the pool's threads; the text is its error's.
+  Threads(String),
+}
+
+impl EngineError {
+  /// The stable `err.code` the JS layer exposes.
+  pub fn code(&self) -> &'static str {
+    match self {
+      EngineError::Threads(_) => "ERR_POOL_THREADS",
+    }
+  }
+}
+
+impl fmt::Display for EngineError {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match self {
+      EngineError::Threads(os) => write!(f, "could not start the pool's threads: {os}"),
+    }
+  }
+}
+
 impl fmt::Display for TaskError {
   fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match self {
@@ -61,35 +85,32 @@ impl fmt::Display for TaskError {
 
 impl From<std::io::Error> for TaskError {
   fn from(err: std::io::Error) -> Self {
-    let code = err
-      .raw_os_error()
-      .and_then(errno_name)
-      .unwrap_or("EIO")
-      .to_string();
+    let code = err.raw_os_error().and_then(errno_name).unwrap_or("EIO").to_string();
     TaskError::Io { code, message: err.to_string() }
   }
 }
 
-/// The symbolic name Node uses for an errno value (the common ones for file work).
+/// The symbolic name Node uses for an errno value (the common ones for file work), from libc's
+/// own constants so that each is right on every platform.
 fn errno_name(errno: i32) -> Option<&'static str> {
-  Some(match errno {
-    1 => "EPERM",
-    2 => "ENOENT",
-    5 => "EIO",
-    9 => "EBADF",
-    12 => "ENOMEM",
-    13 => "EACCES",
-    17 => "EEXIST",
-    20 => "ENOTDIR",
-    21 => "EISDIR",
-    22 => "EINVAL",
-    23 => "ENFILE",
-    24 => "EMFILE",
-    27 => "EFBIG",
-    28 => "ENOSPC",
-    30 => "EROFS",
-    36 => "ENAMETOOLONG",
-    40 => "ELOOP",
-    _ => return None,
-  })
+  const NAMES: &[(i32, &str)] = &[
+    (libc::EPERM, "EPERM"),
+    (libc::ENOENT, "ENOENT"),
+    (libc::EIO, "EIO"),
+    (libc::EBADF, "EBADF"),
+    (libc::ENOMEM, "ENOMEM"),
+    (libc::EACCES, "EACCES"),
+    (libc::EEXIST, "EEXIST"),
+    (libc::ENOTDIR, "ENOTDIR"),
+    (libc::EISDIR, "EISDIR"),
+    (libc::EINVAL, "EINVAL"),
+    (libc::ENFILE, "ENFILE"),
+    (libc::EMFILE, "EMFILE"),
+    (libc::EFBIG, "EFBIG"),
+    (libc::ENOSPC, "ENOSPC"),
+    (libc::EROFS, "EROFS"),
+    (libc::ENAMETOOLONG, "ENAMETOOLONG"),
+    (libc::ELOOP, "ELOOP"),
+  ];
+  NAMES.iter().find(|(number, _)| *number == errno).map(|(_, name)| *name)
 }

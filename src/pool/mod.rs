@@ -8,23 +8,27 @@ mod job;
 mod metrics;
 mod outbox;
 mod queue;
+mod thread;
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use cancel::CancelToken;
-pub use error::TaskError;
-pub use job::{AfterHook, Output, TaskId, Work};
-pub use outbox::{Completion, CountersSnapshot, Outbox};
+pub use error::{EngineError, TaskError};
 pub use histogram::{Histogram, Summary, Timings, EXPORT_BOUNDS_NANOS};
+pub use job::{AfterHook, Output, TaskId, Work};
 pub use metrics::{BusySnapshot, Metrics};
+pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
+pub use thread::catch_panic;
 
 use job::Job;
 use queue::PriorityQueue;
+
+/// Looks at the queue between two reads of the clock while a thread spins for work.
+const SPIN_CHECKS_PER_CLOCK_READ: u32 = 64;
 
 /// How a pool is built; the JS layer validates and documents every field.
 #[derive(Debug, Clone)]
@@ -60,11 +64,16 @@ pub enum CancelOutcome {
   Unknown,
 }
 
+/// Called once by a `before` stage when the inputs are loaded (or failed to load).
+pub type Ready = Box<dyn FnOnce(Result<(), TaskError>) + Send>;
+/// A stage that starts loading a task's inputs off the pool, and calls `Ready` when done.
+pub type BeforeStage = Box<dyn FnOnce(Ready) + Send>;
+
 /// I/O stages around a task's CPU work; the engine runs neither itself.
 #[derive(Default)]
 pub struct Stages {
   /// Starts loading inputs off the pool and calls the callback once, when they are ready.
-  pub before: Option<Box<dyn FnOnce(Box<dyn FnOnce(Result<(), TaskError>) + Send>) + Send>>,
+  pub before: Option<BeforeStage>,
   pub after: Option<AfterHook>,
 }
 
@@ -137,23 +146,18 @@ struct State {
 impl Engine {
   /// Builds the pool's own rayon threads (never rayon's global pool). `wake` is called from any
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
-  pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, String> {
-    quiet_panics_on_pool_threads();
+  pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, EngineError> {
+    thread::quiet_panics_on_pool_threads();
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
-      .thread_name(|index| format!("corepool-{index}"))
-      .start_handler(move |_| lower_thread_priority(config.nice_increment))
+      .thread_name(thread::name)
+      .start_handler(move |_| thread::lower_priority(config.nice_increment))
       .build()
-      .map_err(|err| format!("could not start the pool's threads: {err}"))?;
+      .map_err(|err| EngineError::Threads(err.to_string()))?;
     Ok(Arc::new(Engine {
       threads,
       thread_count: config.threads,
-      state: Mutex::new(State {
-        queue: PriorityQueue::default(),
-        running: HashMap::new(),
-        loading: HashMap::new(),
-        accepting: true,
-      }),
+      state: Mutex::new(State { queue: PriorityQueue::default(), running: HashMap::new(), loading: HashMap::new(), accepting: true }),
       idle: Condvar::new(),
       in_flight: AtomicUsize::new(0),
       active: AtomicUsize::new(0),
@@ -172,13 +176,7 @@ impl Engine {
   }
 
   /// Queues `work`; returns the task's id, which its completion will carry.
-  pub fn submit(
-    self: &Arc<Self>,
-    task: TaskId,
-    priority: Priority,
-    timeout: Option<Duration>,
-    work: Work,
-  ) -> Result<u64, SubmitError> {
+  pub fn submit(self: &Arc<Self>, task: TaskId, priority: Priority, timeout: Option<Duration>, work: Work) -> Result<u64, SubmitError> {
     self.submit_staged(task, priority, timeout, work, Stages::default())
   }
 
@@ -260,9 +258,8 @@ impl Engine {
 
   /// Starts one more runner on the pool's threads unless every thread already has one.
   fn ensure_runner(self: &Arc<Self>) {
-    let claimed = self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| {
-      (runners < self.thread_count).then_some(runners + 1)
-    });
+    let claimed =
+      self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
     if claimed.is_ok() {
       let engine = Arc::clone(self);
       self.threads.spawn(move || engine.run_queued());
@@ -383,9 +380,8 @@ impl Engine {
       if self.queued.load(Ordering::Acquire) == 0 {
         return;
       }
-      let rejoined = self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| {
-        (runners < self.thread_count).then_some(runners + 1)
-      });
+      let rejoined =
+        self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
       if rejoined.is_err() {
         return;
       }
@@ -411,11 +407,7 @@ impl Engine {
     job.token.start_clock(job.timeout);
     let start = self.metrics.started(job.task, job.submitted_at);
     let work = job.work.take().expect("a queued job holds its work until it runs");
-    let result = job.token.check().and_then(|()| {
-      catch_unwind(AssertUnwindSafe(|| work(&job.token))).unwrap_or_else(|payload| {
-        Err(TaskError::Panicked(panic_message(payload.as_ref())))
-      })
-    });
+    let result = job.token.check().and_then(|()| catch_panic(|| work(&job.token)));
     self.metrics.finished(job.task, start);
     let id = job.id;
     // Not active any more before JS can see the result, so `stats()` after `await` reads 0.
@@ -438,7 +430,7 @@ impl Engine {
     }
     let deadline = Instant::now() + self.spin;
     loop {
-      for _ in 0..64 {
+      for _ in 0..SPIN_CHECKS_PER_CLOCK_READ {
         if self.queued.load(Ordering::Acquire) > 0 {
           return true;
         }
@@ -448,49 +440,6 @@ impl Engine {
         return false;
       }
     }
-  }
-}
-
-/// A kernel's panic reaches JS as the task's rejection (`ERR_TASK_PANICKED` with its message),
-/// so the default hook's report on stderr would only be noise in a server's logs. Panics on
-/// every other thread still go to the hook that was installed before.
-fn quiet_panics_on_pool_threads() {
-  static INSTALL: std::sync::Once = std::sync::Once::new();
-  INSTALL.call_once(|| {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-      let on_pool_thread = std::thread::current().name().is_some_and(|name| name.starts_with("corepool-"));
-      if !on_pool_thread {
-        previous(info);
-      }
-    }));
-  });
-}
-
-/// Lowers the calling thread's scheduling priority by `increment` nice levels (Linux only; a
-/// failure leaves the priority unchanged, which is safe).
-fn lower_thread_priority(increment: i32) {
-  #[cfg(target_os = "linux")]
-  if increment > 0 {
-    // SAFETY: plain syscalls on the calling thread: gettid has no preconditions, and
-    // setpriority(PRIO_PROCESS, tid) only changes that thread's nice value.
-    unsafe {
-      let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-      let current = libc::getpriority(libc::PRIO_PROCESS, tid);
-      libc::setpriority(libc::PRIO_PROCESS, tid, (current + increment).min(19));
-    }
-  }
-  #[cfg(not(target_os = "linux"))]
-  let _ = increment;
-}
-
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-  if let Some(message) = payload.downcast_ref::<&str>() {
-    message.to_string()
-  } else if let Some(message) = payload.downcast_ref::<String>() {
-    message.clone()
-  } else {
-    "the task panicked with a non-string payload".to_string()
   }
 }
 

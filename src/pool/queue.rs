@@ -10,16 +10,8 @@ pub enum Priority {
   Low = 2,
 }
 
-impl Priority {
-  pub fn from_index(index: u32) -> Option<Priority> {
-    match index {
-      0 => Some(Priority::High),
-      1 => Some(Priority::Normal),
-      2 => Some(Priority::Low),
-      _ => None,
-    }
-  }
-}
+/// How many priority levels there are: one queue each.
+const LEVELS: usize = 3;
 
 /// How many times a waiting level may be passed over before its oldest entry is served anyway.
 pub const AGING_LIMIT: u32 = 4;
@@ -27,14 +19,14 @@ pub const AGING_LIMIT: u32 = 4;
 /// FIFO within a level; across levels, the highest non-empty level wins unless a lower one has
 /// been passed over `AGING_LIMIT` times, in which case that lower level is served next.
 pub struct PriorityQueue<T> {
-  levels: [VecDeque<T>; 3],
+  levels: [VecDeque<T>; LEVELS],
   /// How often each level's head has been passed over since that level was last served.
-  passed_over: [u32; 3],
+  passed_over: [u32; LEVELS],
 }
 
 impl<T> Default for PriorityQueue<T> {
   fn default() -> Self {
-    PriorityQueue { levels: Default::default(), passed_over: [0; 3] }
+    PriorityQueue { levels: Default::default(), passed_over: [0; LEVELS] }
   }
 }
 
@@ -49,11 +41,9 @@ impl<T> PriorityQueue<T> {
 
   pub fn pop(&mut self) -> Option<T> {
     // The lowest level that has aged out goes first, so that the oldest starved work is served.
-    let aged = (0..3)
-      .rev()
-      .find(|&level| self.passed_over[level] >= AGING_LIMIT && !self.levels[level].is_empty());
-    let chosen = aged.or_else(|| (0..3).find(|&level| !self.levels[level].is_empty()))?;
-    for level in 0..3 {
+    let aged = (0..LEVELS).rev().find(|&level| self.passed_over[level] >= AGING_LIMIT && !self.levels[level].is_empty());
+    let chosen = aged.or_else(|| (0..LEVELS).find(|&level| !self.levels[level].is_empty()))?;
+    for level in 0..LEVELS {
       if level == chosen || self.levels[level].is_empty() {
         self.passed_over[level] = 0;
       } else if level > chosen {
@@ -73,7 +63,7 @@ impl<T> PriorityQueue<T> {
 
   /// Empties the queue, oldest and highest first.
   pub fn drain_all(&mut self) -> Vec<T> {
-    self.passed_over = [0; 3];
+    self.passed_over = [0; LEVELS];
     self.levels.iter_mut().flat_map(|level| level.drain(..)).collect()
   }
 }

@@ -76,9 +76,7 @@ fn every_task_settles_exactly_once_with_its_own_result() {
 #[test]
 fn tasks_run_on_the_pools_own_named_threads() {
   let h = Harness::new(1, usize::MAX);
-  h.engine
-    .submit(0, Priority::Normal, None, Box::new(|_| Ok(Output::String(std::thread::current().name().unwrap_or("").into()))))
-    .unwrap();
+  h.engine.submit(0, Priority::Normal, None, Box::new(|_| Ok(Output::String(std::thread::current().name().unwrap_or("").into())))).unwrap();
   assert_eq!(h.collect(1)[0].result, Ok(Output::String("corepool-0".into())));
 }
 
@@ -105,10 +103,15 @@ fn cancelling_a_queued_task_removes_it_so_it_never_runs() {
   let ran_in_task = ran.clone();
   let queued = h
     .engine
-    .submit(1, Priority::Normal, None, Box::new(move |_| {
-      ran_in_task.store(true, Ordering::Release);
-      Ok(Output::Undefined)
-    }))
+    .submit(
+      1,
+      Priority::Normal,
+      None,
+      Box::new(move |_| {
+        ran_in_task.store(true, Ordering::Release);
+        Ok(Output::Undefined)
+      }),
+    )
     .unwrap();
   assert_eq!(h.engine.cancel(queued), CancelOutcome::Removed);
   assert_eq!(h.engine.cancel(queued), CancelOutcome::Unknown);
@@ -136,10 +139,24 @@ fn cancelling_a_running_task_stops_it_at_its_next_check() {
 #[test]
 fn a_timeout_counts_from_the_start_of_the_run() {
   let h = Harness::new(1, usize::MAX);
+  let timeout = Duration::from_millis(20);
+  let (blocker_started, blocker_gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, None, gated(blocker_started.clone(), blocker_gate.clone())).unwrap();
+  wait_for(&blocker_started);
   let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
-  h.engine.submit(0, Priority::Normal, Some(Duration::from_millis(5)), gated(started, gate)).unwrap();
-  assert_eq!(h.collect(1)[0].result, Err(TaskError::TimedOut));
-  assert_eq!(h.engine.stats().total.failed, 1);
+  let queued_at = Instant::now();
+  h.engine.submit(1, Priority::Normal, Some(timeout), gated(started.clone(), gate)).unwrap();
+  // The task waits in the queue for longer than its whole timeout...
+  while queued_at.elapsed() < timeout * 3 {
+    std::thread::yield_now();
+  }
+  blocker_gate.store(true, Ordering::Release);
+  let mut done = h.collect(2);
+  done.sort_by_key(|c| c.id);
+  // ...and still starts its work, because its clock starts with the run; then the timeout stops it.
+  assert!(started.load(Ordering::Acquire), "the task ran although it waited longer than its timeout");
+  assert_eq!(done[1].result, Err(TaskError::TimedOut));
+  assert_eq!(h.engine.stats().per_task[1].failed, 1);
 }
 
 #[test]
@@ -197,23 +214,29 @@ fn a_dropped_job_settles_as_pool_closed() {
 #[test]
 fn parallel_kernels_split_work_across_the_same_pool() {
   use rayon::prelude::*;
+  use std::collections::BTreeSet;
   let h = Harness::new(2, usize::MAX);
   h.engine
-    .submit(0, Priority::Normal, None, Box::new(|_| {
-      let names: std::collections::BTreeSet<String> = (0..64)
-        .into_par_iter()
-        .map(|_| {
-          std::thread::sleep(Duration::from_millis(1));
-          std::thread::current().name().unwrap_or("").to_string()
-        })
-        .collect();
-      Ok(Output::Array(names.into_iter().map(Output::String).collect()))
-    }))
+    .submit(
+      0,
+      Priority::Normal,
+      None,
+      Box::new(|_| {
+        // Each item waits until a second thread has joined in (or gives up after 10 s, which then
+        // fails below): only work stolen by the pool's other thread can end the wait.
+        let seen = Mutex::new(BTreeSet::new());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        (0..64).into_par_iter().for_each(|_| {
+          seen.lock().unwrap().insert(std::thread::current().name().unwrap_or("").to_string());
+          while seen.lock().unwrap().len() < 2 && Instant::now() < deadline {
+            std::thread::yield_now();
+          }
+        });
+        let names = seen.into_inner().unwrap();
+        Ok(Output::Array(names.into_iter().map(Output::String).collect()))
+      }),
+    )
     .unwrap();
-  match &h.collect(1)[0].result {
-    Ok(Output::Array(names)) => {
-      assert!(names.iter().all(|n| matches!(n, Output::String(s) if s.starts_with("corepool-"))))
-    }
-    other => panic!("unexpected {other:?}"),
-  }
+  let expected = vec![Output::String("corepool-0".into()), Output::String("corepool-1".into())];
+  assert_eq!(h.collect(1)[0].result, Ok(Output::Array(expected)));
 }

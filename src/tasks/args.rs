@@ -34,49 +34,28 @@ impl<'a> TaskArgs<'a> {
     TaskArgs { js, input, options, keep, files }
   }
 
-  /// A short description of a value for error messages: `got -1`, `got a string`.
+  /// What a message says it got (`Js::describe`): `got -1`, `got 'x'`.
   pub fn describe(&self, value: sys::napi_value) -> String {
-    match self.js.kind(value) {
-      Ok(Kind::Number) => match self.js.to_f64(value) {
-        Ok(n) => format!("{n}"),
-        Err(_) => "a number".into(),
-      },
-      Ok(Kind::String) => match self.js.to_string(value) {
-        Ok(text) if text.chars().count() > 40 => format!("'{}...'", text.chars().take(40).collect::<String>()),
-        Ok(text) => format!("'{text}'"),
-        Err(_) => "a string".into(),
-      },
-      Ok(Kind::Undefined) => "undefined".into(),
-      Ok(Kind::Null) => "null".into(),
-      Ok(Kind::Boolean) => "a boolean".into(),
-      Ok(Kind::BigInt) => "a bigint".into(),
-      Ok(Kind::Object) => {
-        if self.js.is_array(value).unwrap_or(false) {
-          "an array".into()
-        } else {
-          "an object".into()
-        }
-      }
-      _ => "a value of another type".into(),
-    }
+    self.js.describe(value)
   }
 
-  /// A whole number in `0..=max`, from a JS number.
-  pub fn uint(&self, value: sys::napi_value, name: &str, max: u64) -> Result<u64, TaskError> {
-    let bad = || TaskError::invalid(format!("{name} must be an integer from 0 to {max}, got {}", self.describe(value)));
+  /// The one integer reader: a JS number that is a whole number in `min..=max`. Every message
+  /// states the whole range, such as "options.cost must be an integer from 4 to 31, got 32".
+  pub fn integer(&self, value: sys::napi_value, name: &str, min: i64, max: i64) -> Result<i64, TaskError> {
+    let bad = || TaskError::invalid(format!("{name} must be an integer from {min} to {max}, got {}", self.describe(value)));
     if self.js.kind(value).map_err(read_failed(name))? != Kind::Number {
       return Err(bad());
     }
     let n = self.js.to_f64(value).map_err(read_failed(name))?;
-    if !(n.is_finite() && n.fract() == 0.0 && n >= 0.0 && n <= max as f64) {
+    if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
       return Err(bad());
     }
-    Ok(n as u64)
+    Ok(n as i64)
   }
 
   /// `input` as a whole number in `0..=max`.
   pub fn input_uint(&self, max: u64) -> Result<u64, TaskError> {
-    self.uint(self.input, "input", max)
+    self.integer(self.input, "input", 0, max as i64).map(|n| n as u64)
   }
 
   /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place) or a string (UTF-8).
@@ -96,7 +75,8 @@ impl<'a> TaskArgs<'a> {
     match self.js.byte_view(value).map_err(read_failed(name))? {
       View::Borrowed { ptr, len, .. } => {
         self.keep.push(value);
-        Ok(Js::borrowed_bytes(ptr, len))
+        // SAFETY: the view `byte_view` just gave, whose object is now in `keep`.
+        Ok(unsafe { Js::borrowed_bytes(ptr, len) })
       }
       View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
       View::None if files_allowed => match self.path_field(value, name)? {
@@ -196,37 +176,18 @@ impl<'a> TaskArgs<'a> {
     };
     match text.and_then(|text| allowed.iter().find(|choice| **choice == text)) {
       Some(choice) => Ok(Some(choice)),
-      None => Err(TaskError::invalid(format!(
-        "options.{key} must be one of '{}', got {}",
-        allowed.join("', '"),
-        self.describe(value)
-      ))),
+      None => Err(TaskError::invalid(format!("options.{key} must be one of '{}', got {}", allowed.join("', '"), self.describe(value)))),
     }
   }
 
   /// `options[key]` as a whole number in `min..=max`; `None` when absent.
-  pub fn option_uint(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, TaskError> {
+  pub fn option_int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, TaskError> {
     let Some(value) = self.option(key)? else { return Ok(None) };
-    let name = format!("options.{key}");
-    let n = self.uint(value, &name, max)?;
-    if n < min {
-      return Err(TaskError::invalid(format!("{name} must be an integer from {min} to {max}, got {n}")));
-    }
-    Ok(Some(n))
+    self.integer(value, &format!("options.{key}"), min, max).map(Some)
   }
 
-  /// `options[key]` as a whole number in `min..=max`; `None` when absent. Unlike `option_uint`,
-  /// every message states the whole range: "options.cost must be an integer from 4 to 16, got 31".
-  pub fn option_in(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, TaskError> {
-    let Some(value) = self.option(key)? else { return Ok(None) };
-    let bad = || TaskError::invalid(format!("options.{key} must be an integer from {min} to {max}, got {}", self.describe(value)));
-    if self.js.kind(value).map_err(read_failed(key))? != Kind::Number {
-      return Err(bad());
-    }
-    let n = self.js.to_f64(value).map_err(read_failed(key))?;
-    if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
-      return Err(bad());
-    }
-    Ok(Some(n as u64))
+  /// `option_int` for a count or size that is never negative.
+  pub fn option_uint(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, TaskError> {
+    Ok(self.option_int(key, min as i64, max as i64)?.map(|n| n as u64))
   }
 }

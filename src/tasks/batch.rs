@@ -1,8 +1,6 @@
 //! `execMany`: many inputs of one task, prepared in one crossing into native code and run as one
 //! job whose items are spread over the pool's own threads.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use napi::sys;
 use rayon::prelude::*;
 
@@ -10,7 +8,7 @@ use super::{TaskArgs, TaskDef};
 use std::sync::Arc;
 
 use crate::js::{FileSlot, Js, Kind};
-use crate::pool::{Output, TaskError, Work};
+use crate::pool::{catch_panic, Output, TaskError, Work};
 
 /// How a batch reports failures of single items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +19,8 @@ pub enum BatchMode {
   Settled,
 }
 
-/// Items run between two looks at the batch's cancellation token.
-const ITEMS_PER_CHECK: usize = 64;
+/// The fewest items one rayon job of a batch takes: finer splits cost more than they balance.
+const MIN_ITEMS_PER_JOB: usize = 64;
 
 /// Prepares every element of the `inputs` array with the task's own `prepare`. The array itself
 /// is kept first in `keep`, so that items resolving with their input (`Output::Input`) find it.
@@ -58,12 +56,11 @@ pub fn prepare_many(
   Ok(Box::new(move |token| {
     let results: Vec<Result<Output, TaskError>> = items
       .into_par_iter()
-      .with_min_len(ITEMS_PER_CHECK)
+      .with_min_len(MIN_ITEMS_PER_JOB)
       .map(|item| {
         let work = item?;
         token.check()?;
-        catch_unwind(AssertUnwindSafe(|| work(token)))
-          .unwrap_or_else(|payload| Err(TaskError::Panicked(crate::pool::panic_message(payload.as_ref()))))
+        catch_panic(|| work(token))
       })
       .collect();
     // An abort or timeout of the batch rejects it as a whole, even if some items finished.

@@ -6,21 +6,20 @@
 
 use std::io::{self, Read, Write};
 
-use super::typed::option_int;
 use super::{TaskArgs, TaskDef};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "gzip", prepare: |args| prepare_compress(args, Format::Gzip) },
-  TaskDef { name: "gunzip", prepare: |args| prepare_decompress(args, Format::Gzip) },
-  TaskDef { name: "deflate", prepare: |args| prepare_compress(args, Format::Zlib) },
-  TaskDef { name: "inflate", prepare: |args| prepare_decompress(args, Format::Zlib) },
-  TaskDef { name: "deflateRaw", prepare: |args| prepare_compress(args, Format::Raw) },
-  TaskDef { name: "inflateRaw", prepare: |args| prepare_decompress(args, Format::Raw) },
-  TaskDef { name: "brotliCompress", prepare: |args| prepare_compress(args, Format::Brotli) },
-  TaskDef { name: "brotliDecompress", prepare: |args| prepare_decompress(args, Format::Brotli) },
-  TaskDef { name: "zstdCompress", prepare: |args| prepare_compress(args, Format::Zstd) },
-  TaskDef { name: "zstdDecompress", prepare: |args| prepare_decompress(args, Format::Zstd) },
+  TaskDef { name: "gzip", options: &["level"], prepare: |args| prepare_compress(args, Format::Gzip) },
+  TaskDef { name: "gunzip", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Gzip) },
+  TaskDef { name: "deflate", options: &["level"], prepare: |args| prepare_compress(args, Format::Zlib) },
+  TaskDef { name: "inflate", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Zlib) },
+  TaskDef { name: "deflateRaw", options: &["level"], prepare: |args| prepare_compress(args, Format::Raw) },
+  TaskDef { name: "inflateRaw", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Raw) },
+  TaskDef { name: "brotliCompress", options: &["level"], prepare: |args| prepare_compress(args, Format::Brotli) },
+  TaskDef { name: "brotliDecompress", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Brotli) },
+  TaskDef { name: "zstdCompress", options: &["level"], prepare: |args| prepare_compress(args, Format::Zstd) },
+  TaskDef { name: "zstdDecompress", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Zstd) },
 ];
 
 /// Input bytes handed to a compressor between cancellation checks.
@@ -65,7 +64,7 @@ impl Format {
 
 fn prepare_compress(args: &mut TaskArgs, format: Format) -> Result<Work, TaskError> {
   let (min, max, default) = format.levels();
-  let level = option_int(args, "level", min, max)?.unwrap_or(default);
+  let level = args.option_int("level", min, max)?.unwrap_or(default);
   let data = args.input_bytes_or_file()?;
   Ok(Box::new(move |token| compress(format, level, data.as_slice(), token).map(Output::Buffer)))
 }
@@ -87,7 +86,8 @@ pub fn compress(format: Format, level: i64, data: &[u8], token: &CancelToken) ->
     Format::Zlib => feed(ZlibEncoder::new(out, flate), data, token)?.finish(),
     Format::Raw => feed(DeflateEncoder::new(out, flate), data, token)?.finish(),
     Format::Brotli => {
-      let params = brotli::enc::BrotliEncoderParams { quality: level as i32, lgwin: BROTLI_WINDOW as i32, lgblock: 16, ..Default::default() };
+      let params =
+        brotli::enc::BrotliEncoderParams { quality: level as i32, lgwin: BROTLI_WINDOW as i32, lgblock: 16, ..Default::default() };
       let writer = brotli::CompressorWriter::with_params(out, OUTPUT_CHUNK, &params);
       // Writing into a Vec cannot fail, so `into_inner` (which finishes the stream) loses nothing.
       Ok(feed(writer, data, token)?.into_inner())

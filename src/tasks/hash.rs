@@ -17,20 +17,20 @@ use super::{TaskArgs, TaskDef};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "md5", prepare: prepare_digest::<Md5> },
-  TaskDef { name: "sha1", prepare: prepare_digest::<Sha1> },
-  TaskDef { name: "sha256", prepare: prepare_digest::<Sha256> },
-  TaskDef { name: "sha384", prepare: prepare_digest::<Sha384> },
-  TaskDef { name: "sha512", prepare: prepare_digest::<Sha512> },
-  TaskDef { name: "sha3-256", prepare: prepare_digest::<Sha3_256> },
-  TaskDef { name: "blake3", prepare: prepare_blake3 },
-  TaskDef { name: "xxh64", prepare: prepare_xxh64 },
-  TaskDef { name: "xxh3", prepare: prepare_xxh3 },
-  TaskDef { name: "xxh3-128", prepare: prepare_xxh3_128 },
-  TaskDef { name: "crc32", prepare: prepare_crc32 },
-  TaskDef { name: "crc32c", prepare: prepare_crc32c },
-  TaskDef { name: "hmac-sha256", prepare: prepare_hmac::<Hmac<Sha256>> },
-  TaskDef { name: "hmac-sha512", prepare: prepare_hmac::<Hmac<Sha512>> },
+  TaskDef { name: "md5", options: &["encoding"], prepare: prepare_digest::<Md5> },
+  TaskDef { name: "sha1", options: &["encoding"], prepare: prepare_digest::<Sha1> },
+  TaskDef { name: "sha256", options: &["encoding"], prepare: prepare_digest::<Sha256> },
+  TaskDef { name: "sha384", options: &["encoding"], prepare: prepare_digest::<Sha384> },
+  TaskDef { name: "sha512", options: &["encoding"], prepare: prepare_digest::<Sha512> },
+  TaskDef { name: "sha3-256", options: &["encoding"], prepare: prepare_digest::<Sha3_256> },
+  TaskDef { name: "blake3", options: &["encoding"], prepare: prepare_blake3 },
+  TaskDef { name: "xxh64", options: &["encoding", "seed"], prepare: prepare_checksum::<Xxh64> },
+  TaskDef { name: "xxh3", options: &["encoding", "seed"], prepare: prepare_checksum::<Xxh3> },
+  TaskDef { name: "xxh3-128", options: &["encoding", "seed"], prepare: prepare_checksum::<Xxh3_128> },
+  TaskDef { name: "crc32", options: &["encoding"], prepare: prepare_checksum::<Crc32> },
+  TaskDef { name: "crc32c", options: &["encoding"], prepare: prepare_checksum::<Crc32c> },
+  TaskDef { name: "hmac-sha256", options: &["encoding", "key"], prepare: prepare_hmac::<Hmac<Sha256>> },
+  TaskDef { name: "hmac-sha512", options: &["encoding", "key"], prepare: prepare_hmac::<Hmac<Sha512>> },
 ];
 
 /// Bytes hashed between cancellation checks: well under a millisecond.
@@ -82,37 +82,38 @@ fn prepare_blake3(args: &mut TaskArgs) -> Result<Work, TaskError> {
   Ok(Box::new(move |token| Ok(encoding.encode(blake3(data.as_slice(), token)?.to_vec()))))
 }
 
-fn prepare_xxh64(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let encoding = Encoding::from_options(args)?;
-  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
-  let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(xxh64(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
+/// A non-cryptographic checksum family: its digest as big-endian bytes, and whether it takes
+/// `options.seed`.
+trait Checksum {
+  const SEEDED: bool;
+  fn sum(data: &[u8], seed: u64, token: &CancelToken) -> Result<Vec<u8>, TaskError>;
 }
 
-fn prepare_xxh3(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let encoding = Encoding::from_options(args)?;
-  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
-  let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(xxh3_64(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
+macro_rules! checksum {
+  ($name:ident, seeded: $seeded:expr, |$data:ident, $seed:ident, $token:ident| $sum:expr) => {
+    struct $name;
+    impl Checksum for $name {
+      const SEEDED: bool = $seeded;
+      fn sum($data: &[u8], $seed: u64, $token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+        Ok($sum?.to_be_bytes().to_vec())
+      }
+    }
+  };
 }
 
-fn prepare_xxh3_128(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let encoding = Encoding::from_options(args)?;
-  let seed = args.option_in("seed", 0, SEED_MAX)?.unwrap_or(0);
-  let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(xxh3_128(data.as_slice(), seed, token)?.to_be_bytes().to_vec()))))
-}
+checksum!(Xxh64, seeded: true, |data, seed, token| xxh64(data, seed, token));
+checksum!(Xxh3, seeded: true, |data, seed, token| xxh3_64(data, seed, token));
+checksum!(Xxh3_128, seeded: true, |data, seed, token| xxh3_128(data, seed, token));
+checksum!(Crc32, seeded: false, |data, _seed, token| crc32(data, token));
+checksum!(Crc32c, seeded: false, |data, _seed, token| crc32c(data, token));
 
-fn prepare_crc32(args: &mut TaskArgs) -> Result<Work, TaskError> {
+/// The one prepare of the xxh and crc families: `options.encoding`, `options.seed` where the
+/// family has one, and the input.
+fn prepare_checksum<C: Checksum>(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
+  let seed = if C::SEEDED { args.option_uint("seed", 0, SEED_MAX)?.unwrap_or(0) } else { 0 };
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(crc32(data.as_slice(), token)?.to_be_bytes().to_vec()))))
-}
-
-fn prepare_crc32c(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let encoding = Encoding::from_options(args)?;
-  let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(crc32c(data.as_slice(), token)?.to_be_bytes().to_vec()))))
+  Ok(Box::new(move |token| Ok(encoding.encode(C::sum(data.as_slice(), seed, token)?))))
 }
 
 /// HMAC with `options.key` (bytes or string, required; any length, empty included, as in Node).

@@ -6,9 +6,9 @@ use super::{TaskArgs, TaskDef, CHECK_EVERY};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "sqrtSum", prepare: prepare_sqrt_sum },
-  TaskDef { name: "fib", prepare: prepare_fib },
-  TaskDef { name: "countPrimes", prepare: prepare_count_primes },
+  TaskDef { name: "sqrtSum", options: &[], prepare: prepare_sqrt_sum },
+  TaskDef { name: "fib", options: &[], prepare: prepare_fib },
+  TaskDef { name: "countPrimes", options: &[], prepare: prepare_count_primes },
 ];
 
 /// Largest n for sqrtSum: about 20 minutes of work on one core; use a signal or timeout.
@@ -163,7 +163,7 @@ mod tests {
 
   #[test]
   fn count_primes_agrees_with_trial_division_near_segment_edges() {
-    let is_prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+    let is_prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d));
     for n in [2 * SEGMENT - 3, 2 * SEGMENT - 1, 2 * SEGMENT, 2 * SEGMENT + 1, 2 * SEGMENT + 7] {
       let expected = (0..=n).filter(|&k| is_prime(k)).count() as u64;
       assert_eq!(count_primes(n, &token()).unwrap(), expected, "countPrimes({n})");

@@ -23,6 +23,9 @@ use crate::pool::{TaskError, Work};
 #[derive(Clone, Copy)]
 pub struct TaskDef {
   pub name: &'static str,
+  /// The `exec` options `prepare` reads, besides the pool's own (`lib/options.js`): `exec`
+  /// refuses any other name.
+  pub options: &'static [&'static str],
   pub prepare: fn(&mut TaskArgs) -> Result<Work, TaskError>,
 }
 
@@ -36,6 +39,5 @@ pub fn registry() -> &'static [TaskDef] {
   &REGISTRY
 }
 
-
-/// Runs a loop body `count` times in chunks, checking the token between chunks.
+/// Iterations a counting kernel runs between two looks at its cancellation token.
 pub(crate) const CHECK_EVERY: u64 = 1 << 16;

@@ -8,9 +8,11 @@ use crate::js::View;
 use crate::pool::{Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "noop", prepare: prepare_noop },
-  TaskDef { name: "test.waitFlag", prepare: prepare_wait_flag },
-  TaskDef { name: "test.panic", prepare: prepare_panic },
+  TaskDef { name: "noop", options: &[], prepare: prepare_noop },
+  TaskDef { name: "test.waitFlag", options: &[], prepare: prepare_wait_flag },
+  TaskDef { name: "test.panic", options: &[], prepare: prepare_panic },
+  TaskDef { name: "test.unconvertible", options: &[], prepare: prepare_unconvertible },
+  TaskDef { name: "test.keepInput", options: &[], prepare: prepare_keep_input },
 ];
 
 /// Does nothing and resolves with `undefined`: the pool's own overhead.
@@ -26,9 +28,8 @@ const RELEASE: usize = 1;
 /// when it starts, then waits until cell 1 is non-zero and resolves with that value. It checks
 /// its cancellation token while it waits, so abort and timeout stop it.
 fn prepare_wait_flag(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let bad = |args: &TaskArgs| {
-    TaskError::invalid(format!("input must be an Int32Array of length 2 or more, got {}", args.describe(args.input)))
-  };
+  let bad =
+    |args: &TaskArgs| TaskError::invalid(format!("input must be an Int32Array of length 2 or more, got {}", args.describe(args.input)));
   let view = args.js.byte_view(args.input).map_err(|_| bad(args))?;
   let View::Borrowed { ptr, len, element: Some(napi::sys::TypedarrayType::int32_array) } = view else {
     return Err(bad(args));
@@ -73,4 +74,26 @@ fn prepare_panic(args: &mut TaskArgs) -> Result<Work, TaskError> {
     _ => return Err(TaskError::invalid(format!("input must be a string, got {}", args.describe(args.input)))),
   };
   Ok(Box::new(move |_| panic!("{message}")))
+}
+
+/// Resolves with 1 when `input` is false; when true, with a result that cannot become a JS
+/// value (an object key with a NUL byte): proves such a task rejects alone.
+fn prepare_unconvertible(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  let unconvertible = match args.js.kind(args.input) {
+    Ok(crate::js::Kind::Boolean) => args.js.to_bool(args.input).unwrap_or(false),
+    _ => return Err(TaskError::invalid(format!("input must be a boolean, got {}", args.describe(args.input)))),
+  };
+  Ok(Box::new(move |_| {
+    Ok(match unconvertible {
+      true => Output::Object(vec![("not\0a key", Output::Number(1.0))]),
+      false => Output::Number(1.0),
+    })
+  }))
+}
+
+/// Asks the surface to keep `input` alive while the task runs, whatever it is; N-API refuses
+/// to reference a primitive, which proves that a failed reference refuses the task.
+fn prepare_keep_input(args: &mut TaskArgs) -> Result<Work, TaskError> {
+  args.keep.push(args.input);
+  Ok(Box::new(|_| Ok(Output::Undefined)))
 }

@@ -112,20 +112,6 @@ fn describe_input(args: &TaskArgs) -> String {
   }
 }
 
-/// `options[key]` as a whole number in `min..=max` (negative allowed); `None` when absent.
-pub fn option_int(args: &TaskArgs, key: &str, min: i64, max: i64) -> Result<Option<i64>, TaskError> {
-  let Some(value) = args.option(key)? else { return Ok(None) };
-  let bad = || TaskError::invalid(format!("options.{key} must be an integer from {min} to {max}, got {}", args.describe(value)));
-  if args.js.kind(value).map_err(|_| bad())? != Kind::Number {
-    return Err(bad());
-  }
-  let n = args.js.to_f64(value).map_err(|_| bad())?;
-  if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
-    return Err(bad());
-  }
-  Ok(Some(n as i64))
-}
-
 /// `options[key]` as a boolean; `None` when absent.
 pub fn option_bool(args: &TaskArgs, key: &str) -> Result<Option<bool>, TaskError> {
   let Some(value) = args.option(key)? else { return Ok(None) };
@@ -154,10 +140,7 @@ pub fn option_numbers(args: &TaskArgs, key: &str, min: f64, max: f64, max_len: u
       _ => f64::NAN,
     };
     if !(n >= min && n <= max) {
-      return Err(TaskError::invalid(format!(
-        "options.{key}[{index}] must be a number from {min} to {max}, got {}",
-        args.describe(item)
-      )));
+      return Err(TaskError::invalid(format!("options.{key}[{index}] must be a number from {min} to {max}, got {}", args.describe(item))));
     }
     out.push(n);
   }

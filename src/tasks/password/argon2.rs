@@ -78,11 +78,11 @@ pub fn prepare_hash(args: &mut TaskArgs) -> Result<Work, TaskError> {
     Some("argon2i") => Algorithm::Argon2i,
     _ => Algorithm::Argon2d,
   };
-  let time_cost = args.option_in("timeCost", 1, MAX_TIME_COST)?.unwrap_or(DEFAULT_TIME_COST);
-  let parallelism = args.option_in("parallelism", 1, MAX_PARALLELISM)?.unwrap_or(DEFAULT_PARALLELISM);
+  let time_cost = args.option_uint("timeCost", 1, MAX_TIME_COST)?.unwrap_or(DEFAULT_TIME_COST);
+  let parallelism = args.option_uint("parallelism", 1, MAX_PARALLELISM)?.unwrap_or(DEFAULT_PARALLELISM);
   // At least 8 KiB per lane, as Argon2 requires.
-  let memory_cost = args.option_in("memoryCost", 8 * parallelism, MAX_MEMORY_COST)?.unwrap_or(DEFAULT_MEMORY_COST);
-  let hash_length = args.option_in("hashLength", MIN_HASH_LENGTH, MAX_HASH_LENGTH)?.unwrap_or(DEFAULT_HASH_LENGTH);
+  let memory_cost = args.option_uint("memoryCost", 8 * parallelism, MAX_MEMORY_COST)?.unwrap_or(DEFAULT_MEMORY_COST);
+  let hash_length = args.option_uint("hashLength", MIN_HASH_LENGTH, MAX_HASH_LENGTH)?.unwrap_or(DEFAULT_HASH_LENGTH);
   let params = Params::new(memory_cost as u32, time_cost as u32, parallelism as u32, Some(hash_length as usize))
     .map_err(|err| TaskError::invalid(format!("options do not make valid argon2 parameters: {err}")))?;
   let password = args.input_bytes()?;
@@ -129,9 +129,8 @@ fn parse(phc: &str) -> Result<Stored, TaskError> {
     Some(v) => Version::try_from(v).map_err(|_| malformed("the version is not 16 or 19"))?,
   };
   let params = Params::try_from(&parsed).map_err(|err| malformed(&err.to_string()))?;
-  let out_of_bounds = |name: &str, value: u64, max: u64| {
-    TaskError::invalid(format!("input.hash has {name}={value}; corepool verifies {name} up to {max}"))
-  };
+  let out_of_bounds =
+    |name: &str, value: u64, max: u64| TaskError::invalid(format!("input.hash has {name}={value}; corepool verifies {name} up to {max}"));
   if u64::from(params.m_cost()) > MAX_MEMORY_COST {
     return Err(out_of_bounds("m", params.m_cost().into(), MAX_MEMORY_COST));
   }

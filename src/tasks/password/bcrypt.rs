@@ -16,7 +16,7 @@ pub const MAX_COST: u64 = 16;
 const ALPHABET: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 pub fn prepare_hash(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let cost = args.option_in("cost", MIN_COST, MAX_COST)?.unwrap_or(DEFAULT_COST) as u32;
+  let cost = args.option_uint("cost", MIN_COST, MAX_COST)?.unwrap_or(DEFAULT_COST) as u32;
   let password = args.input_bytes()?;
   Ok(Box::new(move |token| {
     token.check()?;
@@ -32,8 +32,8 @@ pub fn prepare_verify(args: &mut TaskArgs) -> Result<Work, TaskError> {
   Ok(Box::new(move |token| {
     token.check()?;
     // Compares the recomputed hash with `subtle::ConstantTimeEq`.
-    let matches = ::bcrypt::verify(password.as_slice(), &hash)
-      .map_err(|err| TaskError::invalid(format!("input.hash must be a bcrypt hash: {err}")))?;
+    let matches =
+      ::bcrypt::verify(password.as_slice(), &hash).map_err(|err| TaskError::invalid(format!("input.hash must be a bcrypt hash: {err}")))?;
     token.check()?;
     Ok(Output::Bool(matches))
   }))

@@ -15,11 +15,11 @@ use crate::js::Bytes;
 use crate::pool::TaskError;
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "argon2.hash", prepare: argon2::prepare_hash },
-  TaskDef { name: "argon2.verify", prepare: argon2::prepare_verify },
-  TaskDef { name: "bcrypt.hash", prepare: bcrypt::prepare_hash },
-  TaskDef { name: "bcrypt.verify", prepare: bcrypt::prepare_verify },
-  TaskDef { name: "scrypt", prepare: scrypt::prepare },
+  TaskDef { name: "argon2.hash", options: &["type", "timeCost", "memoryCost", "parallelism", "hashLength"], prepare: argon2::prepare_hash },
+  TaskDef { name: "argon2.verify", options: &[], prepare: argon2::prepare_verify },
+  TaskDef { name: "bcrypt.hash", options: &["cost"], prepare: bcrypt::prepare_hash },
+  TaskDef { name: "bcrypt.verify", options: &[], prepare: bcrypt::prepare_verify },
+  TaskDef { name: "scrypt", options: &["encoding", "salt", "N", "r", "p", "keylen", "maxmem"], prepare: scrypt::prepare },
 ];
 
 /// How messages describe the input of a verify task.

@@ -22,14 +22,14 @@ pub const MAX_KEYLEN: u64 = 1024;
 
 pub fn prepare(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
-  let n = args.option_in("N", 2, MAX_N)?.unwrap_or(DEFAULT_N);
+  let n = args.option_uint("N", 2, MAX_N)?.unwrap_or(DEFAULT_N);
   if !n.is_power_of_two() {
     return Err(TaskError::invalid(format!("options.N must be a power of 2 from 2 to {MAX_N}, got {n}")));
   }
-  let r = args.option_in("r", 1, MAX_R)?.unwrap_or(DEFAULT_R);
-  let p = args.option_in("p", 1, MAX_P)?.unwrap_or(DEFAULT_P);
-  let keylen = args.option_in("keylen", 1, MAX_KEYLEN)?.unwrap_or(DEFAULT_KEYLEN);
-  let maxmem = args.option_in("maxmem", 1, MAX_MAXMEM)?.unwrap_or(DEFAULT_MAXMEM);
+  let r = args.option_uint("r", 1, MAX_R)?.unwrap_or(DEFAULT_R);
+  let p = args.option_uint("p", 1, MAX_P)?.unwrap_or(DEFAULT_P);
+  let keylen = args.option_uint("keylen", 1, MAX_KEYLEN)?.unwrap_or(DEFAULT_KEYLEN);
+  let maxmem = args.option_uint("maxmem", 1, MAX_MAXMEM)?.unwrap_or(DEFAULT_MAXMEM);
   let memory = 128 * n * r;
   if memory > maxmem {
     return Err(TaskError::invalid(format!(

@@ -1,0 +1,10 @@
+'use strict'
+
+const binding = require('../binding.js')
+
+/** The cores this process may really use, respecting CPU affinity and cgroup quota. */
+function availableCores () {
+  return binding.availableCores()
+}
+
+module.exports = { availableCores }

@@ -1,0 +1,66 @@
+//! What every pool thread shares: its name, its scheduling priority, and how a kernel's panic
+//! becomes its task's rejection instead of the process's end.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::{Output, TaskError};
+
+/// Pool threads are named `corepool-<index>`, which the panic hook below recognises.
+const NAME_PREFIX: &str = "corepool-";
+
+/// The highest (least favoured) nice value Linux has.
+#[cfg(target_os = "linux")]
+const MAX_NICE: i32 = 19;
+
+pub fn name(index: usize) -> String {
+  format!("{NAME_PREFIX}{index}")
+}
+
+/// The one panic catcher: runs a kernel, and turns its panic into `TaskError::Panicked` with the
+/// panic's message.
+pub fn catch_panic(work: impl FnOnce() -> Result<Output, TaskError>) -> Result<Output, TaskError> {
+  catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| Err(TaskError::Panicked(panic_message(payload.as_ref()))))
+}
+
+/// A kernel's panic reaches JS as the task's rejection (`ERR_TASK_PANICKED` with its message),
+/// so the default hook's report on stderr would only be noise in a server's logs. Panics on
+/// every other thread still go to the hook that was installed before.
+pub fn quiet_panics_on_pool_threads() {
+  static INSTALL: std::sync::Once = std::sync::Once::new();
+  INSTALL.call_once(|| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+      let on_pool_thread = std::thread::current().name().is_some_and(|name| name.starts_with(NAME_PREFIX));
+      if !on_pool_thread {
+        previous(info);
+      }
+    }));
+  });
+}
+
+/// Lowers the calling thread's scheduling priority by `increment` nice levels (Linux only; a
+/// failure leaves the priority unchanged, which is safe).
+pub fn lower_priority(increment: i32) {
+  #[cfg(target_os = "linux")]
+  if increment > 0 {
+    // SAFETY: plain syscalls on the calling thread: gettid has no preconditions, and
+    // setpriority(PRIO_PROCESS, tid) only changes that thread's nice value.
+    unsafe {
+      let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+      let current = libc::getpriority(libc::PRIO_PROCESS, tid);
+      libc::setpriority(libc::PRIO_PROCESS, tid, (current + increment).min(MAX_NICE));
+    }
+  }
+  #[cfg(not(target_os = "linux"))]
+  let _ = increment;
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+  if let Some(message) = payload.downcast_ref::<&str>() {
+    message.to_string()
+  } else if let Some(message) = payload.downcast_ref::<String>() {
+    message.clone()
+  } else {
+    "the task panicked with a non-string payload".to_string()
+  }
+}
