@@ -10,7 +10,7 @@ const { waitUntil } = require('./helpers/blocker.js')
 const JOBS = 60
 
 test('two consumer processes on one queue share the jobs, and each job is done exactly once', { skip: skipReason }, async (t) => {
-  const { port, connection, defer, queue, events } = await startQueue(t, 'shared')
+  const { port, queue, events } = await startQueue(t, 'shared')
   const script = path.join(__dirname, 'fixtures', 'bullmq-consumer.js')
   const machines = [1, 2].map(() => startCluster(t, { port, queue: 'shared', mode: 'pool', threads: 1 }, { script }))
   await Promise.all(machines.map((m) => m.waitFor('ready')))

@@ -9,6 +9,7 @@ const { startCluster, get } = require('./fixtures/harness.js')
 
 const SERVER = path.join(__dirname, '..', 'examples', 'express', 'server.js')
 const BIN = path.join(__dirname, '..', 'bin', 'corepool.js')
+const ESC = '\x1b'
 
 async function startDemo (t) {
   const app = startCluster(t, undefined, { script: SERVER, env: { PORT: '0', STATS_PORT: '0', WORKERS: '2', THREADS: '2' } })
@@ -58,7 +59,7 @@ test('corepool top redraws in place on the alternate screen and quits on q', asy
   assert.ok(out.endsWith('\x1b[?25h\x1b[?1049l'), 'leaves the alternate screen and shows the cursor')
   assert.ok(!out.includes('\x1b[2J'), 'never clears the whole screen (no flicker)')
   const frame = out.split('\x1b[H')[1]
-  assert.match(frame, /^corepool top {2}http:\/\/127\.0\.0\.1:\d+\/stats\x1b\[K\n/)
+  assert.match(frame, new RegExp(`^corepool top {2}http://127\\.0\\.0\\.1:\\d+/stats${ESC}\\[K\n`))
   app.child.kill('SIGTERM')
   await app.exited
 })
