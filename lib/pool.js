@@ -6,13 +6,16 @@ const { codedError, abortError, invalidArg, taskError, describe } = require('./e
 
 const TASK_NAMES = binding.taskNames()
 const TASK_INDEX = new Map(TASK_NAMES.map((name, index) => [name, index]))
-const PRIORITIES = { high: 0, normal: 1, low: 2 }
+/** A Map, not an object literal: a name like '__proto__' or 'toString' is not a priority. */
+const PRIORITIES = new Map([['high', 0], ['normal', 1], ['low', 2]])
 /** How `submit` treats its input: one task, or an execMany batch (all-or-nothing, or settled). */
 const SINGLE = 0
 const MANY_ALL = 1
 const MANY_SETTLED = 2
 const MAX_THREADS = 1024
 const MAX_SPIN_MICROS = 10_000
+/** The largest `options.timeout`, in ms: setTimeout's bound (2^31 - 1, about 24.8 days). */
+const MAX_TIMEOUT = 2 ** 31 - 1
 
 /** Defaults for `new Pool(options)`; README.md documents each. */
 const DEFAULTS = Object.freeze({
@@ -99,15 +102,15 @@ class Pool extends EventEmitter {
         return Promise.reject(invalidArg(`options must be an object, got ${describe(options)}`))
       }
       if (options.priority !== undefined) {
-        priority = PRIORITIES[options.priority]
-        if (typeof options.priority !== 'string' || priority === undefined) {
+        priority = typeof options.priority === 'string' ? PRIORITIES.get(options.priority) : undefined
+        if (priority === undefined) {
           return Promise.reject(invalidArg(`options.priority must be 'high', 'normal' or 'low', got ${describe(options.priority)}`))
         }
       }
       if (options.timeout !== undefined) {
         timeout = options.timeout
-        if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-          return Promise.reject(invalidArg(`options.timeout must be a positive, finite number of milliseconds, got ${describe(timeout)}`, RangeError))
+        if (typeof timeout !== 'number' || !(timeout > 0) || !(timeout <= MAX_TIMEOUT)) {
+          return Promise.reject(invalidArg(`options.timeout must be a positive number of milliseconds up to ${MAX_TIMEOUT}, got ${describe(timeout)}`, RangeError))
         }
       }
       if (options.signal !== undefined && options.signal !== null) {
@@ -126,7 +129,7 @@ class Pool extends EventEmitter {
     this.#outstanding++
     let entry
     const promise = new Promise((resolve, reject) => {
-      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined }
+      entry = { resolve, reject, signal, onAbort: null, mode }
     })
     this.#pending.set(id, entry)
     if (signal !== null) {
@@ -179,9 +182,9 @@ class Pool extends EventEmitter {
     this.#beginClose()
     this.#closeReason = codedError('ERR_POOL_DESTROYED', 'the pool was destroyed before the task finished')
     this.#rejectIds(this.#native.cancelQueued())
+    // Running tasks reject as soon as their kernels stop, at their next cancellation check; one
+    // whose work had already finished keeps its result.
     this.#native.cancelRunning()
-    // Running tasks reject as soon as their kernels stop, at their next cancellation check.
-    for (const entry of this.#pending.values()) entry.abortCause ??= this.#closeReason
     return this.#closed
   }
 
@@ -208,14 +211,13 @@ class Pool extends EventEmitter {
   #abort (id) {
     const entry = this.#pending.get(id)
     if (entry === undefined) return
+    // Removed from the queue (1): settle here. Running (2): it stops at its next cancellation
+    // check and rejects with ABORT_ERR then, so that once it settles the task no longer reads (or
+    // sorts) the caller's input. Already finished (0): its result is on its way and stands.
     if (this.#native.cancel(id) === 1) {
       this.#outstanding--
       this.#rejectEntry(id, abortError(entry.signal.reason))
       this.#afterSettle()
-    } else {
-      // Running: it stops at its next cancellation check. The promise rejects when it has, so
-      // that once it settles the task no longer reads (or sorts) the caller's input.
-      entry.abortCause ??= entry.signal.reason
     }
   }
 
@@ -225,6 +227,8 @@ class Pool extends EventEmitter {
       this.#outstanding--
       this.#rejectEntry(id, abortError(this.#closeReason))
     }
+    // With nothing running, these were the last tasks: a closing pool finishes now.
+    if (ids.length > 0) this.#maybeFinishClose()
   }
 
   #rejectEntry (id, error) {
@@ -257,9 +261,7 @@ class Pool extends EventEmitter {
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-      if (entry.abortCause !== undefined) {
-        entry.reject(abortError(entry.abortCause))
-      } else if (!failed) {
+      if (!failed) {
         const value = values === undefined ? undefined : values[i]
         if (entry.mode === SINGLE) entry.resolve(value)
         else settleMany(entry, value[0], value[1])

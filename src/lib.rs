@@ -85,7 +85,8 @@ impl NativePool {
       _ => None,
     };
     let priority = Priority::from_index(priority).unwrap_or(Priority::Normal);
-    let timeout = (timeout_ms.is_finite() && timeout_ms > 0.0).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
+    // index.js bounds the timeout; a value Duration cannot hold still must not panic.
+    let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
     let many = match many {
       1 => Some(BatchMode::All),
       2 => Some(BatchMode::Settled),
