@@ -50,7 +50,7 @@ test('exec rejects bad input with a code and a message naming the argument', asy
     await rejects(pool.exec('noop', 0, 'fast'), 'ERR_INVALID_ARG', /^options must be an object, got 'fast'$/)
     await rejects(pool.exec('noop', 0, null), 'ERR_INVALID_ARG', /^options must be an object, got null$/)
     await rejects(pool.exec('noop', 0, { priority: 'urgent' }), 'ERR_INVALID_ARG', /^options.priority must be 'high', 'normal' or 'low', got 'urgent'$/)
-    await rejects(pool.exec('noop', 0, { timeout: 0 }), 'ERR_INVALID_ARG', /^options.timeout must be a positive, finite number of milliseconds, got 0$/)
+    await rejects(pool.exec('noop', 0, { timeout: 0 }), 'ERR_INVALID_ARG', /^options.timeout must be a positive number of milliseconds up to 2147483647, got 0$/)
     await rejects(pool.exec('noop', 0, { timeout: Infinity }), 'ERR_INVALID_ARG', /got Infinity$/)
     await rejects(pool.exec('noop', 0, { timeout: '5' }), 'ERR_INVALID_ARG', /got '5'$/)
     await rejects(pool.exec('noop', 0, { signal: {} }), 'ERR_INVALID_ARG', /^options.signal must be an AbortSignal, got an instance of Object$/)

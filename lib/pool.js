@@ -16,7 +16,10 @@ const TASKS = new Map(binding.tasks().map(({ name, options }, index) => [name, {
 /** Kernels for corepool's own tests: reachable only with COREPOOL_TEST_TASKS=1 in the environment. */
 const isTestTask = (name) => name.startsWith('test.')
 const TASK_NAMES = [...TASKS.keys()].filter((name) => !isTestTask(name))
-const PRIORITIES = { high: TaskPriority.High, normal: TaskPriority.Normal, low: TaskPriority.Low }
+/** A Map, not an object literal: a name like '__proto__' or 'toString' is not a priority. */
+const PRIORITIES = new Map([['high', TaskPriority.High], ['normal', TaskPriority.Normal], ['low', TaskPriority.Low]])
+/** The largest `options.timeout`, in ms: setTimeout's bound (2^31 - 1, about 24.8 days). */
+const MAX_TIMEOUT = 2 ** 31 - 1
 
 /** `pool[kTimings]()`: the native histograms with their buckets, for lib/metrics.js. */
 const kTimings = Symbol('corepool.timings')
@@ -103,15 +106,15 @@ class Pool extends EventEmitter {
       }
       rejectUnknown(options, mode === SubmitMode.Single ? known.options : known.manyOptions, 'options', `an option of '${task}'`)
       if (options.priority !== undefined) {
-        priority = PRIORITIES[options.priority]
-        if (typeof options.priority !== 'string' || priority === undefined) {
+        priority = typeof options.priority === 'string' ? PRIORITIES.get(options.priority) : undefined
+        if (priority === undefined) {
           return Promise.reject(invalidArg(`options.priority must be 'high', 'normal' or 'low', got ${describe(options.priority)}`))
         }
       }
       if (options.timeout !== undefined) {
         timeout = options.timeout
-        if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
-          return Promise.reject(invalidArg(`options.timeout must be a positive, finite number of milliseconds, got ${describe(timeout)}`, RangeError))
+        if (typeof timeout !== 'number' || !(timeout > 0) || !(timeout <= MAX_TIMEOUT)) {
+          return Promise.reject(invalidArg(`options.timeout must be a positive number of milliseconds up to ${MAX_TIMEOUT}, got ${describe(timeout)}`, RangeError))
         }
       }
       if (options.signal !== undefined && options.signal !== null) {
@@ -130,7 +133,7 @@ class Pool extends EventEmitter {
     this.#outstanding++
     let entry
     const promise = new Promise((resolve, reject) => {
-      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined }
+      entry = { resolve, reject, signal, onAbort: null, mode }
     })
     this.#pending.set(id, entry)
     if (signal !== null) {
@@ -205,9 +208,9 @@ class Pool extends EventEmitter {
     this.#beginClose()
     this.#closeReason = codedError('ERR_POOL_DESTROYED', 'the pool was destroyed before the task finished')
     this.#rejectIds(this.#native.cancelQueued())
+    // Running tasks reject as soon as their kernels stop, at their next cancellation check; one
+    // whose work had already finished keeps its result.
     this.#native.cancelRunning()
-    // Running tasks reject as soon as their kernels stop, at their next cancellation check.
-    for (const entry of this.#pending.values()) entry.abortCause ??= this.#closeReason
     return this.#closed
   }
 
@@ -234,14 +237,13 @@ class Pool extends EventEmitter {
   #abort (id) {
     const entry = this.#pending.get(id)
     if (entry === undefined) return
+    // Removed from the queue (1): settle here. Running (2): it stops at its next cancellation
+    // check and rejects with ABORT_ERR then, so that once it settles the task no longer reads (or
+    // sorts) the caller's input. Already finished (0): its result is on its way and stands.
     if (this.#native.cancel(id) === Cancelled.Removed) {
       this.#outstanding--
       this.#rejectEntry(id, abortError(entry.signal.reason))
       this.#afterSettle()
-    } else {
-      // Running: it stops at its next cancellation check. The promise rejects when it has, so
-      // that once it settles the task no longer reads (or sorts) the caller's input.
-      entry.abortCause ??= entry.signal.reason
     }
   }
 
@@ -251,6 +253,8 @@ class Pool extends EventEmitter {
       this.#outstanding--
       this.#rejectEntry(id, abortError(this.#closeReason))
     }
+    // With nothing running, these were the last tasks: a closing pool finishes now.
+    if (ids.length > 0) this.#maybeFinishClose()
   }
 
   #rejectEntry (id, error) {
@@ -277,9 +281,7 @@ class Pool extends EventEmitter {
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-      if (entry.abortCause !== undefined) {
-        entry.reject(abortError(entry.abortCause))
-      } else if (!failed) {
+      if (!failed) {
         const value = values === undefined ? undefined : values[i]
         if (entry.mode === SubmitMode.Single) entry.resolve(value)
         else settleMany(entry, value[0], value[1])

@@ -184,7 +184,8 @@ impl NativePool {
       TaskPriority::Normal => Priority::Normal,
       TaskPriority::Low => Priority::Low,
     };
-    let timeout = (timeout_ms.is_finite() && timeout_ms > 0.0).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
+    // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
+    let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
     let many = match mode {
       SubmitMode::Single => None,
       SubmitMode::All => Some(BatchMode::All),

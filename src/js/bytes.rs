@@ -1,5 +1,8 @@
-//! Byte inputs read in place: a Buffer, TypedArray, DataView or ArrayBuffer is not copied; a
-//! string is encoded to UTF-8 once.
+//! Byte inputs. A view on a SharedArrayBuffer is read in place: shared memory cannot be
+//! transferred or shrunk, so it stays where it is while a task reads it. Any other Buffer,
+//! TypedArray, DataView or ArrayBuffer is copied at submit, because JS could transfer it (and a
+//! GC then free it) or shrink it (if resizable) while a pool thread reads it, and N-API offers
+//! no way to hold its memory alive. A string is encoded to UTF-8 once.
 
 use std::path::PathBuf;
 use std::ptr;
@@ -23,6 +26,8 @@ pub struct Bytes {
 /// Invariant: `data` is set before the task's work runs (the engine queues it only then).
 pub struct FileSlot {
   pub path: PathBuf,
+  /// `options.maxInputLength`: reading stops with `ERR_INPUT_TOO_LARGE` past this many bytes.
+  pub limit: u64,
   pub data: OnceLock<Vec<u8>>,
 }
 
@@ -69,11 +74,13 @@ impl Bytes {
 
 /// Which kind of byte view a value is, if any.
 pub(crate) enum View {
-  /// Memory inside a JS object; keep the object referenced while the view is used.
+  /// Memory inside a JS object; keep the object referenced while the view is used. `shared`:
+  /// on a SharedArrayBuffer, so it may be read in place; otherwise it must be copied now.
   Borrowed {
     ptr: *const u8,
     len: usize,
     element: Option<sys::napi_typedarray_type>,
+    shared: bool,
   },
   Utf8(String),
   None,
@@ -90,18 +97,20 @@ impl Js {
       let (mut kind, mut arraybuffer, mut offset) = (0, ptr::null_mut(), 0usize);
       raw!(sys::napi_get_typedarray_info(env, value, &mut kind, &mut len, &mut data, &mut arraybuffer, &mut offset))?;
       let byte_len = len * element_size(kind);
-      return Ok(View::Borrowed { ptr: data as *const u8, len: byte_len, element: Some(kind) });
+      let shared = self.is_shared(arraybuffer)?;
+      return Ok(View::Borrowed { ptr: data as *const u8, len: byte_len, element: Some(kind), shared });
     }
     raw!(sys::napi_is_dataview(env, value, &mut is))?;
     if is {
       let (mut arraybuffer, mut offset) = (ptr::null_mut(), 0usize);
       raw!(sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut arraybuffer, &mut offset))?;
-      return Ok(View::Borrowed { ptr: data as *const u8, len, element: None });
+      let shared = self.is_shared(arraybuffer)?;
+      return Ok(View::Borrowed { ptr: data as *const u8, len, element: None, shared });
     }
     raw!(sys::napi_is_arraybuffer(env, value, &mut is))?;
     if is {
       raw!(sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len))?;
-      return Ok(View::Borrowed { ptr: data as *const u8, len, element: None });
+      return Ok(View::Borrowed { ptr: data as *const u8, len, element: None, shared: false });
     }
     if self.kind(value)? == super::Kind::String {
       return Ok(View::Utf8(self.to_string(value)?));
@@ -109,14 +118,39 @@ impl Js {
     Ok(View::None)
   }
 
-  /// A `Bytes` over a borrowed view.
+  /// Whether a view's buffer is a SharedArrayBuffer (N-API's is_arraybuffer is false for one).
+  fn is_shared(&self, buffer: sys::napi_value) -> JsResult<bool> {
+    let mut is = false;
+    raw!(sys::napi_is_arraybuffer(self.env, buffer, &mut is))?;
+    Ok(!is && !buffer.is_null())
+  }
+
+  /// `Bytes` over a view: in place when it is shared, else a copy made now.
   ///
   /// # Safety
-  /// `ptr..ptr + len` must be the memory of a view from `byte_view`, and the caller must push
-  /// the view's JS object to the task's `keep`, so that the surface holds it until the task
-  /// settles (the invariant of `Bytes`).
-  pub(crate) unsafe fn borrowed_bytes(ptr: *const u8, len: usize) -> Bytes {
+  /// `ptr..ptr + len` must be the memory of a view that `byte_view` just gave, with no JS run
+  /// since; when `shared`, the caller must push the view's JS object to the task's `keep`, so
+  /// that the surface holds it until the task settles (the invariant of `Bytes`).
+  pub(crate) unsafe fn view_bytes(ptr: *const u8, len: usize, shared: bool) -> Bytes {
+    if !shared {
+      // SAFETY: the caller's contract: a view's memory, with no JS run since.
+      return Bytes::owned(unsafe { Js::copy_view(ptr, len) });
+    }
     Bytes { ptr, len, owned: None, file: None }
+  }
+
+  /// A copy of a view's bytes, taken on the JS thread while the view is valid.
+  ///
+  /// # Safety
+  /// `ptr..ptr + len` must be the memory of a view that `byte_view` just gave, with no JS run
+  /// since (so nothing resized, detached or freed it).
+  pub(crate) unsafe fn copy_view(ptr: *const u8, len: usize) -> Vec<u8> {
+    if len == 0 || ptr.is_null() {
+      return Vec::new();
+    }
+    // SAFETY: N-API just reported `ptr..ptr+len` as the view's memory, and no JS can run on this
+    // thread (which owns the buffer) before the copy ends.
+    unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()
   }
 }
 

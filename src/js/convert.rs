@@ -24,6 +24,10 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
       Some(value) => Ok(value),
       None => js.undefined(),
     },
+    Output::IntoInput(bytes) => match input {
+      Some(value) => write_back(js, value, &bytes),
+      None => js.undefined(),
+    },
     Output::Array(items) => {
       let array = js.array(items.len())?;
       for (index, item) in items.into_iter().enumerate() {
@@ -44,6 +48,19 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
   }
 }
 
+/// Copies `bytes` over the elements of the view `target` and returns it. A view whose length
+/// changed since the task copied it (resized, or transferred and so detached) keeps its values.
+fn write_back(js: Js, target: sys::napi_value, bytes: &[u8]) -> JsResult<sys::napi_value> {
+  if let super::View::Borrowed { ptr, len, .. } = js.byte_view(target)? {
+    if len == bytes.len() && !ptr.is_null() {
+      // SAFETY: on the JS thread that owns the buffer, N-API just reported `ptr..ptr+len` as the
+      // view's live memory, and no JS runs before the copy ends; `bytes` is a separate Vec.
+      unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr as *mut u8, len) };
+    }
+  }
+  Ok(target)
+}
+
 /// A batch's results as `[values, errors]`: `values[i]` for each item (undefined where it
 /// failed), and `errors` as flat `[index, code, message, ...]`, or undefined when none failed.
 /// `inputs` is the batch's input array: an item resolving with its input gets `inputs[i]`.
@@ -57,6 +74,10 @@ fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inp
       Ok(Output::Undefined) => undefined,
       Ok(Output::Input) => match inputs {
         Some(array) => js.get_element(array, index)?,
+        None => undefined,
+      },
+      Ok(Output::IntoInput(bytes)) => match inputs {
+        Some(array) => write_back(js, js.get_element(array, index)?, &bytes)?,
         None => undefined,
       },
       Ok(output) => output_to_js(js, output, None)?,

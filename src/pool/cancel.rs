@@ -6,9 +6,12 @@ use std::time::{Duration, Instant};
 
 use super::TaskError;
 
+const RUNNING: u8 = 0;
 const CANCELLED: u8 = 1;
+const FINISHED: u8 = 2;
 
-/// A cheap, cloneable flag plus an optional deadline; once cancelled it stays cancelled.
+/// A cheap, cloneable flag plus an optional deadline. It moves once, from running to cancelled
+/// or to finished, so a cancel and the end of the work agree on which came first.
 #[derive(Clone, Default)]
 pub struct CancelToken(Arc<TokenState>);
 
@@ -24,9 +27,24 @@ impl CancelToken {
     Self::default()
   }
 
-  /// Asks the task to stop at its next check. Idempotent.
-  pub fn cancel(&self) {
-    self.0.state.store(CANCELLED, Ordering::Release);
+  /// Asks the task to stop at its next check. Returns false if its work had already finished
+  /// (then its result stands). Idempotent.
+  pub fn cancel(&self) -> bool {
+    match self.0.state.compare_exchange(RUNNING, CANCELLED, Ordering::AcqRel, Ordering::Acquire) {
+      Ok(_) => true,
+      Err(state) => state == CANCELLED,
+    }
+  }
+
+  /// Ends the work: a value produced after a cancel or past the deadline does not count, so that
+  /// the task settles as the caller was told (a signalled task rejects) and is counted so.
+  pub(crate) fn seal<T>(&self, result: Result<T, TaskError>) -> Result<T, TaskError> {
+    let cancelled = self.0.state.compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire).is_err();
+    match result {
+      Ok(_) if cancelled => Err(TaskError::Cancelled),
+      Ok(value) => self.check_deadline().map(|()| value),
+      Err(error) => Err(error),
+    }
   }
 
   pub fn is_cancelled(&self) -> bool {
@@ -35,8 +53,8 @@ impl CancelToken {
 
   /// Starts the timeout clock; called by the engine when the task leaves the queue.
   pub(crate) fn start_clock(&self, timeout: Option<Duration>) {
-    if let Some(timeout) = timeout {
-      let _ = self.0.deadline.set(Instant::now() + timeout);
+    if let Some(deadline) = timeout.and_then(|timeout| Instant::now().checked_add(timeout)) {
+      let _ = self.0.deadline.set(deadline);
     }
   }
 
@@ -46,6 +64,10 @@ impl CancelToken {
     if self.is_cancelled() {
       return Err(TaskError::Cancelled);
     }
+    self.check_deadline()
+  }
+
+  fn check_deadline(&self) -> Result<(), TaskError> {
     match self.0.deadline.get() {
       Some(deadline) if Instant::now() >= *deadline => Err(TaskError::TimedOut),
       _ => Ok(()),
@@ -84,5 +106,34 @@ mod tests {
     token.start_clock(Some(Duration::ZERO));
     token.cancel();
     assert!(matches!(token.check(), Err(TaskError::Cancelled)));
+  }
+
+  #[test]
+  fn a_value_sealed_after_a_cancel_becomes_cancelled() {
+    let token = CancelToken::new();
+    assert!(token.cancel());
+    assert_eq!(token.seal(Ok(1)), Err(TaskError::Cancelled));
+  }
+
+  #[test]
+  fn a_cancel_after_the_seal_is_refused_and_the_value_stands() {
+    let token = CancelToken::new();
+    assert_eq!(token.seal(Ok(1)), Ok(1));
+    assert!(!token.cancel());
+    assert!(!token.is_cancelled());
+  }
+
+  #[test]
+  fn a_value_sealed_past_the_deadline_times_out() {
+    let token = CancelToken::new();
+    token.start_clock(Some(Duration::ZERO));
+    assert_eq!(token.seal(Ok(1)), Err(TaskError::TimedOut));
+  }
+
+  #[test]
+  fn a_timeout_too_large_for_the_clock_means_no_deadline() {
+    let token = CancelToken::new();
+    token.start_clock(Some(Duration::MAX));
+    assert_eq!(token.seal(Ok(1)), Ok(1));
   }
 }

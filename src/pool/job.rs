@@ -28,6 +28,9 @@ pub enum Output {
   BigInt64Array(Vec<i64>),
   /// Resolve with the task's own input object (work done in place).
   Input,
+  /// Resolve with the task's input after copying these bytes over its elements: work done in
+  /// place on a copy of an input that JS could have transferred or shrunk meanwhile.
+  IntoInput(Vec<u8>),
   Array(Vec<Output>),
   Object(Vec<(&'static str, Output)>),
   /// One result per input of a batch (`execMany`), in input order.

@@ -12,7 +12,7 @@ mod thread;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 pub use cancel::CancelToken;
@@ -66,8 +66,9 @@ pub enum CancelOutcome {
 
 /// Called once by a `before` stage when the inputs are loaded (or failed to load).
 pub type Ready = Box<dyn FnOnce(Result<(), TaskError>) + Send>;
-/// A stage that starts loading a task's inputs off the pool, and calls `Ready` when done.
-pub type BeforeStage = Box<dyn FnOnce(Ready) + Send>;
+/// A stage that starts loading a task's inputs off the pool, and calls `Ready` when done; the
+/// token is the task's, cancelled when the task is, so that the loading can stop.
+pub type BeforeStage = Box<dyn FnOnce(CancelToken, Ready) + Send>;
 
 /// I/O stages around a task's CPU work; the engine runs neither itself.
 #[derive(Default)]
@@ -112,7 +113,10 @@ pub struct EngineStats {
 /// Owner of one pool's threads and queue. Every submitted job leaves the queue exactly once
 /// (to run, to `cancel`, or to shutdown) and settles exactly once.
 pub struct Engine {
-  threads: rayon::ThreadPool,
+  /// Taken (and dropped) by `shutdown`, which then waits for every thread to exit.
+  threads: RwLock<Option<rayon::ThreadPool>>,
+  /// The pool's threads, spawned by us (rayon's own drop does not join them): `shutdown` joins.
+  handles: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
   thread_count: usize,
   state: Mutex<State>,
   /// Signalled when `in_flight` drops to zero, for shutdown.
@@ -148,14 +152,27 @@ impl Engine {
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
   pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, EngineError> {
     thread::quiet_panics_on_pool_threads();
+    // Dropping a rayon ThreadPool does not join its threads: spawn them here and keep handles.
+    let handles = Arc::new(Mutex::new(Vec::with_capacity(config.threads)));
+    let spawned = handles.clone();
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
       .thread_name(thread::name)
       .start_handler(move |_| thread::lower_priority(config.nice_increment))
+      .spawn_handler(move |thread| {
+        let mut builder = std::thread::Builder::new();
+        if let Some(name) = thread.name() {
+          builder = builder.name(name.to_string());
+        }
+        let handle = builder.spawn(|| thread.run())?;
+        spawned.lock().unwrap_or_else(|e| e.into_inner()).push(handle);
+        Ok(())
+      })
       .build()
       .map_err(|err| EngineError::Threads(err.to_string()))?;
     Ok(Arc::new(Engine {
-      threads,
+      threads: RwLock::new(Some(threads)),
+      handles,
       thread_count: config.threads,
       state: Mutex::new(State { queue: PriorityQueue::default(), running: HashMap::new(), loading: HashMap::new(), accepting: true }),
       idle: Condvar::new(),
@@ -194,6 +211,7 @@ impl Engine {
     let mut job = Job::new(id, task, work, timeout, self.outbox.clone());
     job.after = stages.after;
     job.submitted_at = self.metrics.submit_time();
+    let token = job.token.clone();
     {
       let mut state = self.lock();
       if !state.accepting {
@@ -218,32 +236,26 @@ impl Engine {
       None => self.ensure_runner(),
       Some(before) => {
         let engine = Arc::clone(self);
-        before(Box::new(move |loaded| engine.loaded(id, loaded)));
+        before(token, Box::new(move |loaded| engine.loaded(id, loaded)));
       }
     }
     Ok(id)
   }
 
-  /// The `before` stage of job `id` ended: queue the job, or settle it with the stage's error.
+  /// The `before` stage of job `id` ended: queue the job (a closing pool still runs what it
+  /// took), or settle it with the stage's error. A job cancelled while loading is gone: whoever
+  /// removed it already settled it and ended its flight.
   fn loaded(self: &Arc<Self>, id: u64, loaded: Result<(), TaskError>) {
     let held = self.lock().loading.remove(&id);
-    match (held, loaded) {
-      (Some((priority, job)), Ok(())) => {
-        {
-          let mut state = self.lock();
-          if state.accepting {
-            state.queue.push(priority, job);
-            self.queued.fetch_add(1, Ordering::AcqRel);
-            self.metrics.queued(state.queue.len());
-          } else {
-            drop(state);
-            job.finish_silently(TaskError::PoolClosed);
-          }
-        }
+    let Some((priority, job)) = held else { return };
+    match loaded {
+      Ok(()) => {
+        self.lock().queue.push(priority, job);
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        self.metrics.queued(self.queued());
         self.ensure_runner();
       }
-      (Some((_, job)), Err(error)) => job.finish(Err(error)),
-      (None, _) => {} // cancelled while loading: already settled
+      Err(error) => job.finish(Err(error)),
     }
     self.leave_flight();
   }
@@ -261,8 +273,15 @@ impl Engine {
     let claimed =
       self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
     if claimed.is_ok() {
-      let engine = Arc::clone(self);
-      self.threads.spawn(move || engine.run_queued());
+      match self.threads.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        Some(threads) => {
+          let engine = Arc::clone(self);
+          threads.spawn(move || engine.run_queued());
+        }
+        None => {
+          self.runners.fetch_sub(1, Ordering::AcqRel);
+        }
+      }
     }
   }
 
@@ -277,28 +296,35 @@ impl Engine {
     }
     if let Some((_, job)) = state.loading.remove(&id) {
       drop(state);
+      job.token.cancel(); // abandons the read
       job.finish_silently(TaskError::Cancelled);
+      self.leave_flight();
       return CancelOutcome::Removed;
     }
     match state.running.get(&id) {
-      Some(token) => {
-        token.cancel();
-        CancelOutcome::Signalled
-      }
-      None => CancelOutcome::Unknown,
+      Some(token) if token.cancel() => CancelOutcome::Signalled,
+      _ => CancelOutcome::Unknown,
     }
   }
 
   /// Removes every queued task, counting each as cancelled; returns their ids for the caller to
   /// reject. Running tasks go on.
   pub fn cancel_queued(&self) -> Vec<u64> {
-    let jobs = {
+    let (jobs, loading) = {
       let mut state = self.lock();
       self.queued.store(0, Ordering::Release);
       let mut jobs = state.queue.drain_all();
-      jobs.extend(state.loading.drain().map(|(_, (_, job))| job));
-      jobs
+      let loading = state.loading.len();
+      jobs.extend(state.loading.drain().map(|(_, (_, job))| {
+        job.token.cancel(); // abandons the read
+        job
+      }));
+      (jobs, loading)
     };
+    // Their reads are abandoned: nothing waits for them any more.
+    for _ in 0..loading {
+      self.leave_flight();
+    }
     jobs
       .into_iter()
       .map(|job| {
@@ -321,15 +347,27 @@ impl Engine {
     self.lock().accepting = false;
   }
 
-  /// Stops accepting, cancels everything and blocks until no pool thread is touching a task.
-  /// After this returns, `wake` is never called again. Idempotent.
+  /// Stops accepting, cancels everything, blocks until no pool thread is touching a task, then
+  /// stops the threads and waits until every one has exited. After this returns, `wake` is
+  /// never called again. Idempotent.
   pub fn shutdown(&self) -> Vec<u64> {
     self.stop_accepting();
     let removed = self.cancel_queued();
     self.cancel_running();
-    let mut state = self.lock();
-    while self.in_flight.load(Ordering::Acquire) > 0 {
-      state = self.idle.wait(state).unwrap_or_else(|e| e.into_inner());
+    {
+      let mut state = self.lock();
+      while self.in_flight.load(Ordering::Acquire) > 0 {
+        state = self.idle.wait(state).unwrap_or_else(|e| e.into_inner());
+      }
+    }
+    let on_own_thread = self.threads.read().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|t| t.current_thread_index().is_some());
+    // Dropping the pool tells its threads to exit once idle (they are: nothing is in flight).
+    drop(self.threads.write().unwrap_or_else(|e| e.into_inner()).take());
+    if !on_own_thread {
+      let handles = std::mem::take(&mut *self.handles.lock().unwrap_or_else(|e| e.into_inner()));
+      for handle in handles {
+        let _ = handle.join();
+      }
     }
     removed
   }
@@ -408,6 +446,7 @@ impl Engine {
     let start = self.metrics.started(job.task, job.submitted_at);
     let work = job.work.take().expect("a queued job holds its work until it runs");
     let result = job.token.check().and_then(|()| catch_panic(|| work(&job.token)));
+    let result = job.token.seal(result);
     self.metrics.finished(job.task, start);
     let id = job.id;
     // Not active any more before JS can see the result, so `stats()` after `await` reads 0.

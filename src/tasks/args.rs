@@ -5,6 +5,7 @@ use napi::sys;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use crate::files;
 use crate::js::{Bytes, FileSlot, Js, JsFailure, Kind};
 use crate::pool::TaskError;
 
@@ -73,15 +74,18 @@ impl<'a> TaskArgs<'a> {
   fn bytes_from(&mut self, value: sys::napi_value, name: &str, files_allowed: bool) -> Result<Bytes, TaskError> {
     use crate::js::View;
     match self.js.byte_view(value).map_err(read_failed(name))? {
-      View::Borrowed { ptr, len, .. } => {
-        self.keep.push(value);
-        // SAFETY: the view `byte_view` just gave, whose object is now in `keep`.
-        Ok(unsafe { Js::borrowed_bytes(ptr, len) })
+      View::Borrowed { ptr, len, shared, .. } => {
+        if shared {
+          self.keep.push(value);
+        }
+        // SAFETY: the view `byte_view` just gave; a shared one's object is now in `keep`.
+        Ok(unsafe { Js::view_bytes(ptr, len, shared) })
       }
       View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
       View::None if files_allowed => match self.path_field(value, name)? {
         Some(path) => {
-          let slot = Arc::new(FileSlot { path, data: OnceLock::new() });
+          let limit = self.option_in("maxInputLength", 1, files::MAX_INPUT_LIMIT)?.unwrap_or(files::DEFAULT_MAX_INPUT);
+          let slot = Arc::new(FileSlot { path, limit, data: OnceLock::new() });
           self.files.push(slot.clone());
           Ok(Bytes::file(slot))
         }

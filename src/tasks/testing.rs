@@ -28,10 +28,15 @@ const RELEASE: usize = 1;
 /// when it starts, then waits until cell 1 is non-zero and resolves with that value. It checks
 /// its cancellation token while it waits, so abort and timeout stop it.
 fn prepare_wait_flag(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let bad =
-    |args: &TaskArgs| TaskError::invalid(format!("input must be an Int32Array of length 2 or more, got {}", args.describe(args.input)));
+  let bad = |args: &TaskArgs| {
+    TaskError::invalid(format!(
+      "input must be an Int32Array on a SharedArrayBuffer, of length 2 or more, got {}",
+      args.describe(args.input)
+    ))
+  };
   let view = args.js.byte_view(args.input).map_err(|_| bad(args))?;
-  let View::Borrowed { ptr, len, element: Some(napi::sys::TypedarrayType::int32_array) } = view else {
+  // Only shared memory: the task writes and reads the cells while it runs, in place.
+  let View::Borrowed { ptr, len, element: Some(napi::sys::TypedarrayType::int32_array), shared: true } = view else {
     return Err(bad(args));
   };
   if len < 8 {

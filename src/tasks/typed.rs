@@ -27,14 +27,17 @@ impl Element {
   }
 }
 
-/// The memory of a numeric TypedArray that a task borrows. Invariant: `ptr..ptr + len * size`
-/// lies in a live ArrayBuffer that `args.keep` holds until the task settles, `ptr` is aligned to
-/// the element size (or `len` is 0), and the documented input contract forbids JS from touching
-/// the array, or handing it to another task that writes it, until the task's promise settles.
+/// The elements of a numeric TypedArray a task reads. Invariant: `ptr..ptr + len * size` lies
+/// either in `copy`, or in a SharedArrayBuffer (which cannot be transferred or shrunk) that
+/// `args.keep` holds until the task settles; `ptr` is aligned to the element size (or `len` is
+/// 0); and for shared memory the documented contract keeps JS from writing the array meanwhile.
 pub struct TypedSlice {
   pub element: Element,
   ptr: usize,
   pub len: usize,
+  /// The copy `ptr` points into when the array is not on a SharedArrayBuffer (u64 words, so it
+  /// is aligned for every element type); `None` when the array is read in place.
+  copy: Option<Vec<u64>>,
 }
 
 impl TypedSlice {
@@ -48,7 +51,7 @@ impl TypedSlice {
       ))
     };
     let view = args.js.byte_view(args.input).map_err(|_| bad(args))?;
-    let View::Borrowed { ptr, len, element: Some(kind) } = view else { return Err(bad(args)) };
+    let View::Borrowed { ptr, len, element: Some(kind), shared } = view else { return Err(bad(args)) };
     let element = match kind {
       T::float64_array => Element::F64,
       T::float32_array => Element::F32,
@@ -62,7 +65,34 @@ impl TypedSlice {
       return Err(TaskError::invalid("input must be aligned to its element size"));
     }
     args.keep.insert(0, args.input);
-    Ok(TypedSlice { element, ptr: ptr as usize, len: count })
+    if shared {
+      return Ok(TypedSlice { element, ptr: ptr as usize, len: count, copy: None });
+    }
+    let size = count * element.size();
+    let mut copy = vec![0u64; size.div_ceil(8)];
+    if size > 0 {
+      // SAFETY: N-API just reported `ptr..ptr + size` as the array's memory, no JS runs on this
+      // thread before the copy ends, and `copy` holds at least `size` bytes.
+      unsafe { std::ptr::copy_nonoverlapping(ptr, copy.as_mut_ptr() as *mut u8, size) };
+    }
+    let ptr = copy.as_mut_ptr() as usize;
+    Ok(TypedSlice { element, ptr, len: count, copy: Some(copy) })
+  }
+
+  /// Whether the elements are a copy (then work done in place must be written back at settle).
+  pub fn is_copy(&self) -> bool {
+    self.copy.is_some()
+  }
+
+  /// The elements' bytes, for writing a copy back over the input.
+  pub fn to_bytes(&self) -> Vec<u8> {
+    let size = self.len * self.element.size();
+    let mut out = vec![0u8; size];
+    if size > 0 {
+      // SAFETY: `ptr..ptr + size` is this slice's memory (type invariant), `out` is a new Vec.
+      unsafe { std::ptr::copy_nonoverlapping(self.ptr as *const u8, out.as_mut_ptr(), size) };
+    }
+    out
   }
 
   /// The elements as `&mut [W]`, for any plain word type of the element's size.

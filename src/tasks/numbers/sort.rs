@@ -76,7 +76,7 @@ fn sort(slice: &mut TypedSlice, in_place: bool, token: &CancelToken) -> Result<O
       Element::I32 => sort_keys(slice.words_mut::<u32>(), I32_KEYS, token)?,
       Element::U32 => sort_keys(slice.words_mut::<u32>(), U32_KEYS, token)?,
     }
-    return Ok(Output::Input);
+    return Ok(if slice.is_copy() { Output::IntoInput(slice.to_bytes()) } else { Output::Input });
   }
   Ok(match slice.element {
     Element::F64 => Output::Float64Array(sorted_copy(slice.words::<u64>(), F64_KEYS, token)?.into_iter().map(f64::from_bits).collect()),
@@ -96,8 +96,7 @@ fn sort_keys<W: Ord + Copy + Send + Sync>(data: &mut [W], keys: Keys<W>, token: 
 }
 
 fn sorted_copy<W: Ord + Copy + Send + Sync>(data: &[W], keys: Keys<W>, token: &CancelToken) -> Result<Vec<W>, TaskError> {
-  let mut copy: Vec<W> = data.par_iter().with_min_len(CHUNK).map(|&w| (keys.to)(w)).collect();
-  token.check()?;
+  let mut copy = copy_checked(data, keys.to, &|| token.check())?;
   sort_words(&mut copy, token)?;
   map_words(&mut copy, keys.from);
   Ok(copy)
@@ -127,7 +126,7 @@ fn sort_words_with<W: Ord + Copy + Send + Sync>(
     run.sort_unstable();
     Ok::<_, TaskError>(())
   })?;
-  let mut buffer = data.to_vec();
+  let mut buffer = copy_checked(data, |w| w, check)?;
   let mut in_buffer = false; // whether the latest complete pass lives in `buffer`
   let mut width = RUN;
   let mut result = Ok(());
@@ -191,6 +190,17 @@ fn merge_serial<W: Ord + Copy>(
   let k = k + a.len() - i;
   out[k..].copy_from_slice(&b[j..]);
   Ok(())
+}
+
+/// `data` mapped through `f` into a new Vec, checking between chunks: a copy of a large array
+/// takes far longer than a millisecond.
+fn copy_checked<W: Copy>(data: &[W], f: fn(W) -> W, check: &(dyn Fn() -> Result<(), TaskError> + Sync)) -> Result<Vec<W>, TaskError> {
+  let mut copy = Vec::with_capacity(data.len());
+  for chunk in data.chunks(4 * CHUNK) {
+    check()?;
+    copy.extend(chunk.iter().map(|&w| f(w)));
+  }
+  Ok(copy)
 }
 
 fn map_words<W: Copy + Send>(data: &mut [W], f: fn(W) -> W) {
