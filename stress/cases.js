@@ -1,5 +1,8 @@
 'use strict'
 
+// The stress run uses corepool's test kernels ('test.panic', ...): opt in before loading it.
+process.env.COREPOOL_TEST_TASKS = '1'
+
 // The hostile run's cases. Each runs in a fresh child process (see run.js) and prints one JSON
 // line: { runs, crash, hang, lost, duplicate, wrongCode, notes }.
 

@@ -1,4 +1,7 @@
 'use strict'
+
+// The stress run uses corepool's test kernels ('test.panic', ...): opt in before loading it.
+process.env.COREPOOL_TEST_TASKS = '1'
 // One way for a process to end while its pool has work in flight (or none, for 'idle').
 const { Pool } = require('..')
 

@@ -1,4 +1,7 @@
 'use strict'
+
+// The stress run uses corepool's test kernels ('test.panic', ...): opt in before loading it.
+process.env.COREPOOL_TEST_TASKS = '1'
 // The workload stress/valgrind.sh runs under valgrind: a few hundred mixed tasks (results,
 // aborts, timeouts, panics, execMany, { path } and copied inputs), close, destroy, and a
 // worker_threads worker with its own pool terminated mid-task.

@@ -1,4 +1,7 @@
 'use strict'
+
+// The stress run uses corepool's test kernels ('test.panic', ...): opt in before loading it.
+process.env.COREPOOL_TEST_TASKS = '1'
 // One worker of the worker_threads case: with corepool, a pool mid-task; in the control, the
 // same shape of work in plain JS. Either way it says "started" and is terminated.
 const { parentPort, workerData } = require('node:worker_threads')

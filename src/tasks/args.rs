@@ -73,6 +73,11 @@ impl<'a> TaskArgs<'a> {
 
   fn bytes_from(&mut self, value: sys::napi_value, name: &str, files_allowed: bool) -> Result<Bytes, TaskError> {
     use crate::js::View;
+    // Checked whatever the input is, so that a bad value never passes unnoticed.
+    let limit = match files_allowed {
+      true => self.option_uint("maxInputLength", 1, files::MAX_INPUT_LIMIT)?.unwrap_or(files::DEFAULT_MAX_INPUT),
+      false => files::DEFAULT_MAX_INPUT,
+    };
     match self.js.byte_view(value).map_err(read_failed(name))? {
       View::Borrowed { ptr, len, shared, .. } => {
         if shared {
@@ -84,7 +89,6 @@ impl<'a> TaskArgs<'a> {
       View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
       View::None if files_allowed => match self.path_field(value, name)? {
         Some(path) => {
-          let limit = self.option_in("maxInputLength", 1, files::MAX_INPUT_LIMIT)?.unwrap_or(files::DEFAULT_MAX_INPUT);
           let slot = Arc::new(FileSlot { path, limit, data: OnceLock::new() });
           self.files.push(slot.clone());
           Ok(Bytes::file(slot))

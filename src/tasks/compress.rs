@@ -10,16 +10,24 @@ use super::{TaskArgs, TaskDef};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "gzip", options: &["level"], prepare: |args| prepare_compress(args, Format::Gzip) },
-  TaskDef { name: "gunzip", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Gzip) },
-  TaskDef { name: "deflate", options: &["level"], prepare: |args| prepare_compress(args, Format::Zlib) },
-  TaskDef { name: "inflate", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Zlib) },
-  TaskDef { name: "deflateRaw", options: &["level"], prepare: |args| prepare_compress(args, Format::Raw) },
-  TaskDef { name: "inflateRaw", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Raw) },
-  TaskDef { name: "brotliCompress", options: &["level"], prepare: |args| prepare_compress(args, Format::Brotli) },
-  TaskDef { name: "brotliDecompress", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Brotli) },
-  TaskDef { name: "zstdCompress", options: &["level"], prepare: |args| prepare_compress(args, Format::Zstd) },
-  TaskDef { name: "zstdDecompress", options: &["maxOutputLength"], prepare: |args| prepare_decompress(args, Format::Zstd) },
+  TaskDef { name: "gzip", options: &["level", "maxInputLength"], prepare: |args| prepare_compress(args, Format::Gzip) },
+  TaskDef { name: "gunzip", options: &["maxOutputLength", "maxInputLength"], prepare: |args| prepare_decompress(args, Format::Gzip) },
+  TaskDef { name: "deflate", options: &["level", "maxInputLength"], prepare: |args| prepare_compress(args, Format::Zlib) },
+  TaskDef { name: "inflate", options: &["maxOutputLength", "maxInputLength"], prepare: |args| prepare_decompress(args, Format::Zlib) },
+  TaskDef { name: "deflateRaw", options: &["level", "maxInputLength"], prepare: |args| prepare_compress(args, Format::Raw) },
+  TaskDef { name: "inflateRaw", options: &["maxOutputLength", "maxInputLength"], prepare: |args| prepare_decompress(args, Format::Raw) },
+  TaskDef { name: "brotliCompress", options: &["level", "maxInputLength"], prepare: |args| prepare_compress(args, Format::Brotli) },
+  TaskDef {
+    name: "brotliDecompress",
+    options: &["maxOutputLength", "maxInputLength"],
+    prepare: |args| prepare_decompress(args, Format::Brotli),
+  },
+  TaskDef { name: "zstdCompress", options: &["level", "maxInputLength"], prepare: |args| prepare_compress(args, Format::Zstd) },
+  TaskDef {
+    name: "zstdDecompress",
+    options: &["maxOutputLength", "maxInputLength"],
+    prepare: |args| prepare_decompress(args, Format::Zstd),
+  },
 ];
 
 /// Input bytes handed to a compressor between cancellation checks.

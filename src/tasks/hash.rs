@@ -17,20 +17,20 @@ use super::{TaskArgs, TaskDef};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
-  TaskDef { name: "md5", options: &["encoding"], prepare: prepare_digest::<Md5> },
-  TaskDef { name: "sha1", options: &["encoding"], prepare: prepare_digest::<Sha1> },
-  TaskDef { name: "sha256", options: &["encoding"], prepare: prepare_digest::<Sha256> },
-  TaskDef { name: "sha384", options: &["encoding"], prepare: prepare_digest::<Sha384> },
-  TaskDef { name: "sha512", options: &["encoding"], prepare: prepare_digest::<Sha512> },
-  TaskDef { name: "sha3-256", options: &["encoding"], prepare: prepare_digest::<Sha3_256> },
-  TaskDef { name: "blake3", options: &["encoding"], prepare: prepare_blake3 },
-  TaskDef { name: "xxh64", options: &["encoding", "seed"], prepare: prepare_checksum::<Xxh64> },
-  TaskDef { name: "xxh3", options: &["encoding", "seed"], prepare: prepare_checksum::<Xxh3> },
-  TaskDef { name: "xxh3-128", options: &["encoding", "seed"], prepare: prepare_checksum::<Xxh3_128> },
-  TaskDef { name: "crc32", options: &["encoding"], prepare: prepare_checksum::<Crc32> },
-  TaskDef { name: "crc32c", options: &["encoding"], prepare: prepare_checksum::<Crc32c> },
-  TaskDef { name: "hmac-sha256", options: &["encoding", "key"], prepare: prepare_hmac::<Hmac<Sha256>> },
-  TaskDef { name: "hmac-sha512", options: &["encoding", "key"], prepare: prepare_hmac::<Hmac<Sha512>> },
+  TaskDef { name: "md5", options: &["encoding", "maxInputLength"], prepare: prepare_digest::<Md5> },
+  TaskDef { name: "sha1", options: &["encoding", "maxInputLength"], prepare: prepare_digest::<Sha1> },
+  TaskDef { name: "sha256", options: &["encoding", "maxInputLength"], prepare: prepare_digest::<Sha256> },
+  TaskDef { name: "sha384", options: &["encoding", "maxInputLength"], prepare: prepare_digest::<Sha384> },
+  TaskDef { name: "sha512", options: &["encoding", "maxInputLength"], prepare: prepare_digest::<Sha512> },
+  TaskDef { name: "sha3-256", options: &["encoding", "maxInputLength"], prepare: prepare_digest::<Sha3_256> },
+  TaskDef { name: "blake3", options: &["encoding", "maxInputLength"], prepare: prepare_blake3 },
+  TaskDef { name: "xxh64", options: &["encoding", "seed", "maxInputLength"], prepare: prepare_checksum::<Xxh64> },
+  TaskDef { name: "xxh3", options: &["encoding", "seed", "maxInputLength"], prepare: prepare_checksum::<Xxh3> },
+  TaskDef { name: "xxh3-128", options: &["encoding", "seed", "maxInputLength"], prepare: prepare_checksum::<Xxh3_128> },
+  TaskDef { name: "crc32", options: &["encoding", "maxInputLength"], prepare: prepare_checksum::<Crc32> },
+  TaskDef { name: "crc32c", options: &["encoding", "maxInputLength"], prepare: prepare_checksum::<Crc32c> },
+  TaskDef { name: "hmac-sha256", options: &["encoding", "key", "maxInputLength"], prepare: prepare_hmac::<Hmac<Sha256>> },
+  TaskDef { name: "hmac-sha512", options: &["encoding", "key", "maxInputLength"], prepare: prepare_hmac::<Hmac<Sha512>> },
 ];
 
 /// Bytes hashed between cancellation checks: well under a millisecond.
