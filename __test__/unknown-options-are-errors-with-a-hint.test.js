@@ -20,7 +20,7 @@ test('new Pool refuses an option it does not know, naming it, with a hint', () =
 test('exec refuses an option that neither the pool nor the task knows', async () => {
   const pool = new Pool({ threads: 1 })
   await assert.rejects(pool.exec('sha256', 'x', { encodng: 'hex' }), invalid("options.encodng is not an option of 'sha256'; did you mean 'encoding'?"))
-  await assert.rejects(pool.exec('sha256', 'x', { seed: 1 }), invalid("options.seed is not an option of 'sha256'; it takes 'priority', 'timeout', 'signal', 'destination', 'encoding'"))
+  await assert.rejects(pool.exec('sha256', 'x', { seed: 1 }), invalid("options.seed is not an option of 'sha256'; it takes 'priority', 'timeout', 'signal', 'destination', 'encoding', 'maxInputLength'"))
   await assert.rejects(pool.exec('fib', 10, { transferList: [] }), invalid("options.transferList is not an option of 'fib': inputs are read in place: nothing to transfer"))
   await assert.rejects(pool.exec('fib', 10, { priorty: 'high' }), invalid("options.priorty is not an option of 'fib'; did you mean 'priority'?"))
   // `settled` belongs to execMany only.
