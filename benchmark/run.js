@@ -6,7 +6,7 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const order = ['pool', 'hashes', 'compress', 'numbers', 'express']
+const order = ['pool', 'js-tasks', 'hashes', 'compress', 'numbers', 'express']
 const wanted = process.argv.slice(2)
 const available = order.filter((name) => fs.existsSync(path.join(__dirname, `${name}.js`)))
 for (const name of available) {

@@ -3,6 +3,7 @@
 const { EventEmitter } = require('node:events')
 const binding = require('../binding.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
+const { JsTasks, validateJsOptions } = require('./js-tasks/index.js')
 
 const TASK_NAMES = binding.taskNames()
 const TASK_INDEX = new Map(TASK_NAMES.map((name, index) => [name, index]))
@@ -36,13 +37,30 @@ class Pool extends EventEmitter {
   #closed = null
   #resolveClosed = null
   #needsDrain = false
+  /** User JS tasks (lib/js-tasks/): made on the first registration. */
+  #js = null
+  #jsOptions
+  #spinMicros
 
   constructor (options = {}) {
     super()
     const { threads, spinMicros, maxQueue, niceIncrement } = validatePoolOptions(options)
+    this.#jsOptions = validateJsOptions(options, threads)
     this.#threads = threads
     this.#maxQueue = maxQueue
+    this.#spinMicros = spinMicros
     this.#native = new binding.NativePool(threads, spinMicros, maxQueue, niceIncrement, (ids, values, errors) => this.#settleBatch(ids, values, errors))
+    if (options.tasks !== undefined) this.register(options.tasks)
+  }
+
+  /**
+   * Registers user JS task modules: `{ name: '/abs/path.js' | 'file:...' | { filename, export } }`.
+   * Throws ERR_INVALID_ARG naming a taken name, a relative path or a missing file.
+   */
+  register (tasks) {
+    if (this.#state !== 'open') throw codedError('ERR_POOL_CLOSED', 'the pool is closed')
+    this.#js ??= new JsTasks(this.#native, this.#jsOptions, this.#spinMicros)
+    this.#js.register(tasks, (name) => TASK_INDEX.has(name))
   }
 
   /** The number of threads this pool runs. */
@@ -90,7 +108,9 @@ class Pool extends EventEmitter {
       return Promise.reject(codedError('ERR_POOL_CLOSED', 'the pool is closed'))
     }
     const index = TASK_INDEX.get(task)
-    if (index === undefined) return Promise.reject(unknownTask(task))
+    const jsIndex = index === undefined ? this.#js?.indexOf(task) : undefined
+    if (index === undefined && jsIndex === undefined) return Promise.reject(unknownTask(task))
+    if (jsIndex !== undefined && mode !== SINGLE) return this.#execManyJs(task, input, options, mode)
     let priority = 1
     let timeout = 0
     let signal = null
@@ -118,7 +138,14 @@ class Pool extends EventEmitter {
         if (signal.aborted) return Promise.reject(abortError(signal.reason))
       }
     }
-    const id = this.#native.submit(index, input, options, priority, timeout, mode)
+    let id, keep
+    if (jsIndex === undefined) {
+      id = this.#native.submit(index, input, options, priority, timeout, mode)
+    } else {
+      const sent = this.#js.submit(jsIndex, input, options, priority, timeout)
+      id = sent.error ?? sent.id
+      keep = sent.keep
+    }
     if (typeof id !== 'number') {
       if (id.code === 'ERR_QUEUE_FULL') this.#needsDrain = true
       return Promise.reject(id)
@@ -126,9 +153,10 @@ class Pool extends EventEmitter {
     this.#outstanding++
     let entry
     const promise = new Promise((resolve, reject) => {
-      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined }
+      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined, js: jsIndex !== undefined, keep }
     })
     this.#pending.set(id, entry)
+    if (entry.js && timeout > 0) this.#js.watch(id, timeout, () => this.#pending.has(id))
     if (signal !== null) {
       entry.onAbort = () => this.#abort(id)
       signal.addEventListener('abort', entry.onAbort, { once: true })
@@ -144,6 +172,10 @@ class Pool extends EventEmitter {
     const tasks = {}
     TASK_NAMES.forEach((name, index) => {
       const at = 7 + index * 4
+      if (flat[at] > 0) tasks[name] = counters(at)
+    })
+    this.#js?.names.forEach((name, index) => {
+      const at = 7 + (TASK_NAMES.length + index) * 4
       if (flat[at] > 0) tasks[name] = counters(at)
     })
     return { threads: flat[0], active: flat[1], queued: flat[2], ...counters(3), tasks }
@@ -180,6 +212,7 @@ class Pool extends EventEmitter {
     this.#closeReason = codedError('ERR_POOL_DESTROYED', 'the pool was destroyed before the task finished')
     this.#rejectIds(this.#native.cancelQueued())
     this.#native.cancelRunning()
+    this.#js?.terminateAll()
     // Running tasks reject as soon as their kernels stop, at their next cancellation check.
     for (const entry of this.#pending.values()) entry.abortCause ??= this.#closeReason
     return this.#closed
@@ -201,8 +234,12 @@ class Pool extends EventEmitter {
     if (this.#state !== 'closing' || this.#outstanding !== 0) return
     this.#state = 'closed'
     this.#rejectIds(this.#native.shutdown())
-    this.#resolveClosed()
-    this.emit('close')
+    const finish = () => {
+      this.#resolveClosed()
+      this.emit('close')
+    }
+    if (this.#js === null) finish()
+    else this.#js.close().then(finish)
   }
 
   #abort (id) {
@@ -216,6 +253,7 @@ class Pool extends EventEmitter {
       // Running: it stops at its next cancellation check. The promise rejects when it has, so
       // that once it settles the task no longer reads (or sorts) the caller's input.
       entry.abortCause ??= entry.signal.reason
+      if (entry.js) this.#js.watch(id, 0, () => this.#pending.has(id))
     }
   }
 
@@ -232,6 +270,7 @@ class Pool extends EventEmitter {
     if (entry === undefined) return
     this.#pending.delete(id)
     if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
+    if (entry.js) this.#js.settled()
     entry.reject(error)
   }
 
@@ -257,7 +296,9 @@ class Pool extends EventEmitter {
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-      if (entry.abortCause !== undefined) {
+      if (entry.js) {
+        this.#settleJs(entry, failed, code, message, values === undefined ? undefined : values[i])
+      } else if (entry.abortCause !== undefined) {
         entry.reject(abortError(entry.abortCause))
       } else if (!failed) {
         const value = values === undefined ? undefined : values[i]
@@ -270,6 +311,32 @@ class Pool extends EventEmitter {
       }
     }
     this.#afterSettle()
+  }
+
+  /** Settles a JS task's promise: its result bytes decoded, or its error rebuilt. */
+  #settleJs (entry, failed, code, message, bytes) {
+    this.#js.settled()
+    if (entry.abortCause !== undefined || code === 'ABORT_ERR') {
+      entry.reject(abortError(entry.abortCause ?? (entry.signal?.aborted ? entry.signal.reason : this.#closeReason)))
+    } else if (failed) {
+      entry.reject(code === 'ERR_TASK_TIMEOUT' ? taskError(code, message) : this.#js.error(code, message))
+    } else {
+      let value
+      try {
+        value = this.#js.decodeResult(bytes)
+      } catch (error) {
+        entry.reject(codedError('ERR_TASK_RESULT', `the task's result could not be read: ${error.message}`))
+        return
+      }
+      entry.resolve(value)
+    }
+  }
+
+  /** execMany for a JS task: one engine task per input, settled together. */
+  #execManyJs (task, inputs, options, mode) {
+    const { settled, ...each } = options ?? {}
+    const promises = inputs.map((input) => this.exec(task, input, each))
+    return mode === MANY_ALL ? Promise.all(promises) : Promise.allSettled(promises)
   }
 
   #afterSettle () {

@@ -6,6 +6,7 @@
 mod bridge;
 mod files;
 mod js;
+mod js_tasks;
 pub mod pool;
 pub mod tasks;
 
@@ -56,7 +57,7 @@ impl NativePool {
       threads: threads as usize,
       spin: Duration::from_micros(spin_micros as u64),
       max_queue: if max_queue.is_finite() { max_queue as usize } else { usize::MAX },
-      task_count: tasks::registry().len(),
+      task_count: tasks::registry().len() + js_tasks::MAX_TASKS,
       nice_increment: nice_increment as i32,
     };
     // SAFETY: `env` is this callback's env, and index.js passes a function as `onSettle`.

@@ -84,6 +84,12 @@ function resolveOptions (options, cores) {
   if (resolved.pool !== undefined && 'threads' in resolved.pool) {
     throw invalidArg('options.pool.threads is not allowed: use options.threadsPerWorker')
   }
+  if (resolved.pool?.tasks !== undefined) {
+    // Checked here, so that a bad path fails in the primary instead of crash-looping every worker.
+    const { resolveTaskMap } = require('../js-tasks/index.js')
+    const { TASK_NAMES } = require('../pool.js')
+    resolved.pool = { ...resolved.pool, tasks: resolveTaskMap(resolved.pool.tasks, (name) => TASK_NAMES.includes(name)) }
+  }
   const logger = resolved.logger
   if (logger !== null && (typeof logger !== 'object' || typeof logger.error !== 'function' || typeof logger.info !== 'function')) {
     throw invalidArg(`options.logger must be null or an object with info() and error(), got ${describe(logger)}`)
