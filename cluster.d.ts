@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import type { Server } from 'node:net'
-import type { Pool } from './index'
+import type { Pool, PoolOptions } from './index'
 
 export interface ClusterOptions {
   /** Cores the cluster divides between its workers. Default: availableCores(). */
@@ -35,8 +35,8 @@ export interface ClusterOptions {
   statsHost?: string
   /** Handle SIGTERM/SIGINT (graceful shutdown, then exit 0) and SIGUSR2 (reload). Default: true. */
   handleSignals?: boolean
-  /** Extra Pool options for every worker's pool (not `threads`). */
-  pool?: { spinMicros?: number, maxQueue?: number }
+  /** Extra Pool options for every worker's pool (not `threads`); `tasks` registers user JS tasks in every worker. */
+  pool?: Omit<PoolOptions, 'threads'>
   /** Where the primary logs (errored workers, failed reloads); null = silent. Default: console. */
   logger?: { info(...args: unknown[]): void, error(...args: unknown[]): void } | null
 }

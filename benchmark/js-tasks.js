@@ -18,10 +18,11 @@ const IMPLEMENTATIONS = {
     const { Pool } = require('..')
     const pool = new Pool({
       threads: THREADS,
-      tasks: Object.fromEntries(['noop', 'fib', 'object', 'byteLength'].map((name) => [name, { filename: TASKS, export: name }]))
+      // 'noop' and 'fib' are also built-in kernels' names: the JS ones are registered as js.*.
+      tasks: Object.fromEntries(['noop', 'fib', 'object', 'byteLength'].map((name) => [`js.${name}`, { filename: TASKS, export: name }]))
     })
     return {
-      run: (name, input, transfer) => pool.exec(name, input, transfer && { transfer }),
+      run: (name, input, transfer) => pool.exec(`js.${name}`, input, transfer && { transfer }),
       close: () => pool.close(),
       workers: () => THREADS
     }
@@ -48,7 +49,7 @@ const IMPLEMENTATIONS = {
     const { FixedThreadPool } = require('poolifier')
     const pool = new FixedThreadPool(THREADS, path.join(__dirname, 'workers', 'js-tasks-poolifier.js'))
     return {
-      run: (name, input, transfer) => pool.execute(input, name, transfer),
+      run: (name, input, transfer) => pool.execute(input, name, undefined, transfer),
       close: () => pool.destroy()
     }
   }
@@ -140,5 +141,5 @@ async function main () {
 
 main().catch((error) => {
   console.error(error)
-  process.exitCode = 1
+  process.exit(1) // a child's pool would keep it alive
 })
