@@ -36,3 +36,16 @@ test('a worker that runs out of its resourceLimits memory rejects its task and i
   assert.equal(await pool.exec('echo', 'ok'), 'ok')
   await pool.close()
 })
+
+test('a worker that cannot start rejects the tasks waiting for it with ERR_WORKER_EXITED, saying why', async () => {
+  const pool = new Pool({ threads: 1, tasks: TASKS, execArgv: ['--no-such-flag'] })
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(pool.exec('echo', i), (error) => {
+      assert.equal(error.code, 'ERR_WORKER_EXITED')
+      assert.match(error.message, /^a JS worker could not start: .*--no-such-flag/)
+      return true
+    })
+  }
+  assert.deepEqual(pool.stats().tasks.echo, { submitted: 2, completed: 0, failed: 2, cancelled: 0 })
+  await pool.close()
+})

@@ -271,12 +271,22 @@ class JsTasks {
 
   #startWorkers () {
     const { jsThreads } = this.#options
-    while (!this.#closing && this.#workers.size < jsThreads && this.#workers.size < this.#outstanding) this.#start()
+    while (!this.#closing && this.#workers.size < jsThreads && this.#workers.size < this.#outstanding) {
+      if (!this.#start()) break
+    }
   }
 
+  /** Starts one worker; false if Node refused to (bad execArgv or resourceLimits). */
   #start () {
     const index = this.#nextWorker++
-    const worker = new Worker(WORKER_SCRIPT, this.#options.worker)
+    let worker
+    try {
+      worker = new Worker(WORKER_SCRIPT, this.#options.worker)
+    } catch (error) {
+      // One task waiting for a worker fails with this; the next submit tries again.
+      this.#native.jsWorkerExited(this.#key, index, 1, error.message)
+      return false
+    }
     worker.unref() // an idle worker never keeps the process alive; a pending task does
     const { port1, port2 } = new MessageChannel()
     port1.unref()
@@ -303,6 +313,7 @@ class JsTasks {
       this.#native.jsWorkerExited(this.#key, index, code, why)
       this.#startWorkers()
     })
+    return true
   }
 }
 

@@ -1,6 +1,8 @@
 //! The hand-off between a pool thread and a JS worker. A JS task's `Work` runs on a pool thread
 //! (so it holds one of the pool's `threads` slots, like a kernel), hands its serialized input to
-//! an idle worker's `Slot`, and waits until that worker reports a result or exits. See README.md.
+//! an idle worker's `Slot`, and sleeps until the worker is done with it. The worker settles the
+//! task itself, straight into the engine's outbox, and makes itself idle again, so neither the
+//! result nor the next task waits for the pool thread to wake. See README.md.
 //! Nothing here knows about N-API: a worker's wake-up is an opaque callback.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -9,14 +11,55 @@ use std::time::{Duration, Instant};
 
 use crate::pool::{CancelToken, Output, TaskError};
 
-/// How long a pool thread polls for its worker's result before it sleeps on the slot's condvar:
-/// a short JS task answers within this, and a futex round trip costs more than the poll.
+/// How long a pool thread polls for its worker to finish before it sleeps on a condvar: a short
+/// JS task ends within this, and a futex round trip costs more than the poll.
 const RESULT_SPIN: Duration = Duration::from_micros(30);
 /// While waiting, how often a pool thread looks at the task's token (abort, timeout).
 const TOKEN_POLL: Duration = Duration::from_millis(1);
 
 /// Calls into a worker's event loop (a threadsafe function); never blocks.
 pub type Wake = Box<dyn Fn() + Send + Sync>;
+/// Settles a task through the engine's outbox, from whichever thread finishes it.
+pub type Deliver = Box<dyn FnOnce(Result<Output, TaskError>) + Send>;
+
+/// One task between its pool thread and its worker. Invariant: `deliver` is taken once, by the
+/// worker that reports (it settles the task) or by the pool thread when the worker is gone or
+/// the pool closes (the engine settles it); whoever takes it settles the task.
+struct Handoff {
+  id: Arc<AtomicU64>,
+  token: CancelToken,
+  started: Instant,
+  deliver: Mutex<Option<Deliver>>,
+  ended: Mutex<Option<Ended>>,
+  ended_changed: Condvar,
+  /// Mirrors `ended.is_some()` for the pool thread's spin.
+  has_ended: AtomicBool,
+}
+
+#[derive(Clone, Copy)]
+enum Ended {
+  /// The worker reported (and settled the task, unless the pool thread had claimed it).
+  Reported,
+  /// The worker went away with the task, with this exit code if it announced one.
+  Exited(Option<i32>),
+}
+
+impl Handoff {
+  fn end(&self, how: Ended) {
+    let mut ended = lock(&self.ended);
+    ended.get_or_insert(how);
+    self.has_ended.store(true, Ordering::Release);
+    self.ended_changed.notify_one();
+  }
+
+  /// The pool thread settles through the engine, unless the worker already settled.
+  fn claim(&self, error: TaskError) -> Result<Output, TaskError> {
+    match lock(&self.deliver).take() {
+      Some(_) => Err(error),
+      None => Ok(Output::Delivered),
+    }
+  }
+}
 
 /// What a worker reported for its task.
 pub enum Report {
@@ -26,27 +69,21 @@ pub enum Report {
   Failed { code: &'static str, message: String },
 }
 
-/// One JS worker's mailbox. Invariant: holds at most one task; the pool thread that put it there
-/// is the only one that reads its result, and returns the slot to the idle list afterwards.
+/// One JS worker's mailbox. Invariant: holds at most one task (`current`).
 pub struct Slot {
   pub index: u32,
   state: Mutex<SlotState>,
-  /// Signalled when a result is reported or the worker exits.
-  done: Condvar,
   /// Mirrors `state.job.is_some()` for the worker's spin loop, which reads it without the lock.
   has_job: AtomicBool,
-  /// Mirrors `state.report.is_some() || state.exited` for the pool thread's spin.
-  finished: AtomicBool,
 }
 
 #[derive(Default)]
 struct SlotState {
   /// Handed over, not yet taken by the worker: `(task index, serialized input)`.
   job: Option<(u32, Vec<u8>)>,
-  /// The running task's id, token and start time (kept until its report is read).
-  running: Option<(Arc<AtomicU64>, CancelToken, Instant)>,
-  report: Option<Report>,
-  /// The worker's wake-up; `None` before it attached and after it retired or exited.
+  /// The task the worker holds, from hand-off to report.
+  current: Option<Arc<Handoff>>,
+  /// The worker's wake-up; `None` after it retired or exited.
   wake: Option<Wake>,
   /// The worker is waiting in its event loop (not spinning): a hand-off must call `wake`.
   sleeping: bool,
@@ -54,10 +91,12 @@ struct SlotState {
   exit_code: Option<i32>,
 }
 
-/// All JS workers of one pool. Invariant: a slot is in `idle` only while attached, not exited and
-/// holding no task.
+/// All JS workers of one pool. Invariant: a slot is in `idle` only while its worker is attached,
+/// not exited and holding no task. Lock order: the dispatcher's state, then a slot's.
 pub struct Dispatcher {
   state: Mutex<DispatchState>,
+  /// Set once by `close`; readable without the lock.
+  closing: AtomicBool,
   /// Signalled when a slot becomes idle, a worker fails to start, or the pool closes.
   idle_changed: Condvar,
 }
@@ -67,9 +106,8 @@ struct DispatchState {
   slots: Vec<Arc<Slot>>,
   /// Idle slots, the most recently idle last: that worker is the likeliest to still be spinning.
   idle: Vec<Arc<Slot>>,
-  /// Workers that exited before they attached, not yet reported to a waiting task.
+  /// Workers that could not start, not yet reported to a waiting task.
   start_failures: Vec<String>,
-  closing: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,19 +122,32 @@ fn worker_exited(code: Option<i32>) -> TaskError {
 
 impl Default for Dispatcher {
   fn default() -> Self {
-    Dispatcher { state: Mutex::new(DispatchState::default()), idle_changed: Condvar::new() }
+    Dispatcher { state: Mutex::new(DispatchState::default()), closing: AtomicBool::new(false), idle_changed: Condvar::new() }
   }
 }
 
 impl Dispatcher {
-  /// Runs one JS task on an idle worker; called by the task's `Work` on a pool thread.
-  /// `id` holds the task's id once the engine assigned it (for `running`).
-  pub fn run(&self, id: &Arc<AtomicU64>, task: u32, input: Vec<u8>, token: &CancelToken) -> Result<Output, TaskError> {
-    let slot = self.acquire(token)?;
-    {
+  /// Runs one JS task on an idle worker; called by the task's `Work` on a pool thread. `id`
+  /// holds the task's id once the engine assigned it (for `running`). Returns
+  /// `Output::Delivered` when the worker settled the task through `deliver`.
+  pub fn run(&self, id: &Arc<AtomicU64>, task: u32, input: Vec<u8>, token: &CancelToken, deliver: Deliver) -> Result<Output, TaskError> {
+    let handoff = Arc::new(Handoff {
+      id: id.clone(),
+      token: token.clone(),
+      started: Instant::now(),
+      deliver: Mutex::new(Some(deliver)),
+      ended: Mutex::new(None),
+      ended_changed: Condvar::new(),
+      has_ended: AtomicBool::new(false),
+    });
+    let slot = loop {
+      let slot = self.acquire(token)?;
       let mut state = lock(&slot.state);
+      if state.exited {
+        continue; // its worker went away after it was taken from the idle list: take another
+      }
       state.job = Some((task, input));
-      state.running = Some((id.clone(), token.clone(), Instant::now()));
+      state.current = Some(handoff.clone());
       slot.has_job.store(true, Ordering::Release);
       if state.sleeping {
         state.sleeping = false;
@@ -104,12 +155,10 @@ impl Dispatcher {
           wake();
         }
       }
-    }
-    let (result, reusable) = self.wait_for_report(&slot, token);
-    if reusable {
-      self.release(slot);
-    }
-    result
+      drop(state);
+      break slot;
+    };
+    self.wait(&slot, &handoff)
   }
 
   /// Waits for an idle worker, giving up when the task is cancelled, the pool closes, or a worker
@@ -117,7 +166,7 @@ impl Dispatcher {
   fn acquire(&self, token: &CancelToken) -> Result<Arc<Slot>, TaskError> {
     let mut state = lock(&self.state);
     loop {
-      if state.closing {
+      if self.is_closing() {
         return Err(TaskError::PoolClosed);
       }
       token.check()?;
@@ -132,63 +181,57 @@ impl Dispatcher {
     }
   }
 
-  /// Waits until the worker reports or exits; also says whether the slot can take another task.
-  fn wait_for_report(&self, slot: &Arc<Slot>, token: &CancelToken) -> (Result<Output, TaskError>, bool) {
+  /// Holds the pool thread (the budget) until the worker is done with the task.
+  fn wait(&self, slot: &Arc<Slot>, handoff: &Arc<Handoff>) -> Result<Output, TaskError> {
     let spin_until = Instant::now() + RESULT_SPIN;
-    while !slot.finished.load(Ordering::Acquire) && Instant::now() < spin_until {
+    while !handoff.has_ended.load(Ordering::Acquire) && Instant::now() < spin_until {
       std::hint::spin_loop();
     }
+    let token = &handoff.token;
     let mut abort_sent = false;
-    let mut state = lock(&slot.state);
+    let mut ended = lock(&handoff.ended);
     loop {
-      if let Some(report) = state.report.take() {
-        state.running = None;
-        slot.finished.store(false, Ordering::Release);
-        drop(state);
-        // A task told to stop settles as stopped, whatever it returned afterwards.
-        let result = token.check().and(match report {
-          Report::Value(bytes) => Ok(Output::Buffer(bytes)),
-          Report::Failed { code, message } => Err(TaskError::Failed { code, message }),
-        });
-        return (result, true);
-      }
-      if state.exited {
-        state.running = None;
-        let error = match token.check() {
-          Err(stopped) => stopped,
-          _ if self.is_closing() => TaskError::PoolClosed,
-          _ => worker_exited(state.exit_code),
-        };
-        return (Err(error), false);
+      match *ended {
+        Some(Ended::Reported) => return Ok(Output::Delivered),
+        Some(Ended::Exited(code)) => {
+          drop(ended);
+          let error = match token.check() {
+            Err(stopped) => stopped,
+            Ok(()) if self.is_closing() => TaskError::PoolClosed,
+            Ok(()) => worker_exited(code),
+          };
+          return handoff.claim(error);
+        }
+        None => {}
       }
       let stop = token.check().err().or_else(|| self.is_closing().then_some(TaskError::PoolClosed));
       if let Some(stop) = stop {
-        if !abort_sent {
-          abort_sent = true;
-          // The worker's `signal` reads the token itself; this fires its 'abort' event.
-          if let Some(wake) = &state.wake {
-            wake();
-          }
-        }
         if self.is_closing() {
           // The environment is going away and Node stops the worker itself: don't wait for it.
-          return (Err(stop), false);
+          drop(ended);
+          return handoff.claim(stop);
+        }
+        if !abort_sent {
+          abort_sent = true;
+          drop(ended);
+          // The worker's `signal` reads the token itself; this fires its 'abort' event.
+          let state = lock(&slot.state);
+          if state.current.as_ref().is_some_and(|current| Arc::ptr_eq(current, handoff)) {
+            if let Some(wake) = &state.wake {
+              wake();
+            }
+          }
+          drop(state);
+          ended = lock(&handoff.ended);
+          continue;
         }
       }
-      state = slot.done.wait_timeout(state, TOKEN_POLL).unwrap_or_else(|e| e.into_inner()).0;
-    }
-  }
-
-  fn release(&self, slot: Arc<Slot>) {
-    let mut state = lock(&self.state);
-    if !lock(&slot.state).exited && !state.closing {
-      state.idle.push(slot);
-      self.idle_changed.notify_one();
+      ended = handoff.ended_changed.wait_timeout(ended, TOKEN_POLL).unwrap_or_else(|e| e.into_inner()).0;
     }
   }
 
   fn is_closing(&self) -> bool {
-    lock(&self.state).closing
+    self.closing.load(Ordering::Acquire)
   }
 
   /// A worker started and is ready for tasks (worker thread).
@@ -196,19 +239,40 @@ impl Dispatcher {
     let slot = Arc::new(Slot {
       index,
       state: Mutex::new(SlotState { wake: Some(wake), ..SlotState::default() }),
-      done: Condvar::new(),
       has_job: AtomicBool::new(false),
-      finished: AtomicBool::new(false),
     });
     let mut state = lock(&self.state);
     state.start_failures.clear();
     state.slots.retain(|known| known.index != index);
     state.slots.push(slot.clone());
-    if !state.closing {
+    if !self.is_closing() {
       state.idle.push(slot.clone());
       self.idle_changed.notify_one();
     }
     slot
+  }
+
+  /// The worker finished its task: it settles it (unless its pool thread gave up on it) and
+  /// takes the next one.
+  pub fn report(&self, slot: &Arc<Slot>, report: Report) {
+    let Some(handoff) = lock(&slot.state).current.take() else {
+      return;
+    };
+    let deliver = lock(&handoff.deliver).take();
+    if let Some(deliver) = deliver {
+      // A task told to stop settles as stopped, whatever it returned afterwards.
+      let result = handoff.token.check().and(match report {
+        Report::Value(bytes) => Ok(Output::Buffer(bytes)),
+        Report::Failed { code, message } => Err(TaskError::Failed { code, message }),
+      });
+      deliver(result);
+    }
+    handoff.end(Ended::Reported);
+    let mut state = lock(&self.state);
+    if !self.is_closing() && !lock(&slot.state).exited {
+      state.idle.push(slot.clone());
+      self.idle_changed.notify_one();
+    }
   }
 
   /// The worker's thread is ending (its environment's cleanup, or its retirement): it takes no
@@ -216,11 +280,12 @@ impl Dispatcher {
   /// The slot stays known until the main thread reports the exit (`worker_exited`).
   pub fn detach(&self, slot: &Arc<Slot>) -> Option<Wake> {
     lock(&self.state).idle.retain(|idle| !Arc::ptr_eq(idle, slot));
-    let mut slot_state = lock(&slot.state);
-    slot_state.exited = true;
-    slot.finished.store(true, Ordering::Release);
-    slot.done.notify_all();
-    slot_state.wake.take()
+    let mut state = lock(&slot.state);
+    state.exited = true;
+    if let Some(handoff) = state.current.take() {
+      handoff.end(Ended::Exited(state.exit_code));
+    }
+    state.wake.take()
   }
 
   /// An idle worker asks to stop: granted only if no task was handed to it meanwhile.
@@ -235,13 +300,11 @@ impl Dispatcher {
   /// The main thread saw a worker exit. If it never attached, one waiting task fails with `error`.
   pub fn worker_exited(&self, index: u32, code: i32, error: String) {
     let mut state = lock(&self.state);
-    match state.slots.iter().find(|slot| slot.index == index).cloned() {
-      Some(slot) => {
-        state.slots.retain(|known| known.index != index);
+    match state.slots.iter().position(|slot| slot.index == index) {
+      Some(position) => {
+        let slot = state.slots.remove(position);
         drop(state);
-        let mut slot_state = lock(&slot.state);
-        slot_state.exit_code.get_or_insert(code);
-        drop(slot_state);
+        lock(&slot.state).exit_code.get_or_insert(code);
         drop(self.detach(&slot));
       }
       None => {
@@ -251,32 +314,29 @@ impl Dispatcher {
     }
   }
 
-  /// The id of the task that worker slot `index` runs and for how long, for the main thread's
-  /// grace timer; `None` when it runs nothing.
+  /// The worker slot running task `id` and for how long: for the main thread's grace timer.
   pub fn running(&self, id: u64) -> Option<(u32, Duration)> {
     let state = lock(&self.state);
     state.slots.iter().find_map(|slot| {
       let slot_state = lock(&slot.state);
-      match &slot_state.running {
-        Some((running, _, started)) if running.load(Ordering::Acquire) == id && !slot_state.exited => {
-          Some((slot.index, started.elapsed()))
-        }
-        _ => None,
-      }
+      let handoff = slot_state.current.as_ref()?;
+      (handoff.id.load(Ordering::Acquire) == id).then(|| (slot.index, handoff.started.elapsed()))
     })
   }
 
   /// Stops handing out workers; waiting tasks settle as `PoolClosed`. Idempotent.
   pub fn close(&self) {
     let mut state = lock(&self.state);
-    state.closing = true;
+    self.closing.store(true, Ordering::Release);
     state.idle.clear();
     let slots = state.slots.clone();
     self.idle_changed.notify_all();
     drop(state);
     for slot in slots {
-      let _guard = lock(&slot.state);
-      slot.done.notify_all();
+      if let Some(handoff) = &lock(&slot.state).current {
+        let _guard = lock(&handoff.ended);
+        handoff.ended_changed.notify_all();
+      }
     }
   }
 }
@@ -293,16 +353,6 @@ impl Slot {
     state.job.take()
   }
 
-  /// The worker finished its task.
-  pub fn report(&self, report: Report) {
-    let mut state = lock(&self.state);
-    if state.running.is_some() && state.report.is_none() {
-      state.report = Some(report);
-      self.finished.store(true, Ordering::Release);
-      self.done.notify_one();
-    }
-  }
-
   /// The worker stops spinning and waits in its event loop; false if a task arrived meanwhile.
   pub fn sleep(&self) -> bool {
     let mut state = lock(&self.state);
@@ -313,16 +363,10 @@ impl Slot {
     true
   }
 
-  /// Whether the running task was aborted or ran past its timeout: what `signal.aborted` reads.
-  pub fn aborted(&self) -> bool {
-    let state = lock(&self.state);
-    matches!(&state.running, Some((_, token, _)) if token.check().is_err())
-  }
-
-  /// The running task's reason to stop: `Cancelled` or `TimedOut`.
+  /// The running task's reason to stop (`Cancelled` or `TimedOut`): what `signal.aborted` reads.
   pub fn stop_reason(&self) -> Option<TaskError> {
     let state = lock(&self.state);
-    state.running.as_ref().and_then(|(_, token, _)| token.check().err())
+    state.current.as_ref().and_then(|handoff| handoff.token.check().err())
   }
 
   /// The exit code a worker announced from its `process.on('exit')`.
@@ -341,30 +385,42 @@ mod tests {
   use std::sync::atomic::AtomicUsize;
   use std::thread;
 
+  /// Runs a task on a thread; returns what `run` returned and what was delivered.
+  fn spawn_run(dispatcher: &Arc<Dispatcher>, token: CancelToken) -> thread::JoinHandle<(Result<Output, TaskError>, Option<Result<Output, TaskError>>)> {
+    let dispatcher = dispatcher.clone();
+    thread::spawn(move || {
+      let delivered = Arc::new(Mutex::new(None));
+      let sink = delivered.clone();
+      let result = dispatcher.run(&Arc::default(), 3, vec![1, 2], &token, Box::new(move |result| *sink.lock().unwrap() = Some(result)));
+      let delivered = delivered.lock().unwrap().take();
+      (result, delivered)
+    })
+  }
+
   fn worker(dispatcher: Arc<Dispatcher>, index: u32, wakes: Arc<AtomicUsize>) -> Arc<Slot> {
     dispatcher.attach(index, Box::new(move || {
       wakes.fetch_add(1, Ordering::SeqCst);
     }))
   }
 
+  fn take_when_handed(slot: &Arc<Slot>) -> (u32, Vec<u8>) {
+    loop {
+      if let Some(job) = slot.take() {
+        return job;
+      }
+      thread::yield_now();
+    }
+  }
+
   #[test]
-  fn a_task_runs_on_an_idle_worker_and_its_result_comes_back() {
+  fn the_worker_delivers_the_result_and_is_idle_again_at_once() {
     let dispatcher = Arc::new(Dispatcher::default());
     let slot = worker(dispatcher.clone(), 0, Arc::default());
-    let echo = thread::spawn({
-      let slot = slot.clone();
-      move || loop {
-        if let Some((task, input)) = slot.take() {
-          assert_eq!(task, 3);
-          slot.report(Report::Value(input.iter().map(|b| b + 1).collect()));
-          return;
-        }
-        thread::yield_now();
-      }
-    });
-    let result = dispatcher.run(&Arc::default(), 3, vec![1, 2], &CancelToken::new());
-    echo.join().unwrap();
-    assert_eq!(result, Ok(Output::Buffer(vec![2, 3])));
+    let runner = spawn_run(&dispatcher, CancelToken::new());
+    let (task, input) = take_when_handed(&slot);
+    assert_eq!(task, 3);
+    dispatcher.report(&slot, Report::Value(input.iter().map(|b| b + 1).collect()));
+    assert_eq!(runner.join().unwrap(), (Ok(Output::Delivered), Some(Ok(Output::Buffer(vec![2, 3])))));
     assert!(dispatcher.retire(&slot).is_some(), "the slot is idle again");
   }
 
@@ -374,16 +430,14 @@ mod tests {
     let wakes = Arc::new(AtomicUsize::new(0));
     let slot = worker(dispatcher.clone(), 0, wakes.clone());
     assert!(slot.sleep());
-    let runner = thread::spawn({
-      let dispatcher = dispatcher.clone();
-      move || dispatcher.run(&Arc::default(), 0, vec![], &CancelToken::new())
-    });
+    let runner = spawn_run(&dispatcher, CancelToken::new());
     while wakes.load(Ordering::SeqCst) == 0 {
       thread::yield_now();
     }
-    assert!(slot.take().is_some());
-    slot.report(Report::Failed { code: "ERR_X", message: "m".into() });
-    assert_eq!(runner.join().unwrap(), Err(TaskError::Failed { code: "ERR_X", message: "m".into() }));
+    take_when_handed(&slot);
+    dispatcher.report(&slot, Report::Failed { code: "ERR_X", message: "m".into() });
+    let failed = Err(TaskError::Failed { code: "ERR_X", message: "m".into() });
+    assert_eq!(runner.join().unwrap(), (Ok(Output::Delivered), Some(failed)));
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
   }
 
@@ -391,16 +445,11 @@ mod tests {
   fn a_worker_that_exits_fails_only_its_task_with_its_exit_code() {
     let dispatcher = Arc::new(Dispatcher::default());
     let slot = worker(dispatcher.clone(), 4, Arc::default());
-    let runner = thread::spawn({
-      let dispatcher = dispatcher.clone();
-      move || dispatcher.run(&Arc::default(), 0, vec![], &CancelToken::new())
-    });
-    while slot.take().is_none() {
-      thread::yield_now();
-    }
+    let runner = spawn_run(&dispatcher, CancelToken::new());
+    take_when_handed(&slot);
     slot.set_exit_code(7);
     drop(dispatcher.detach(&slot));
-    assert_eq!(runner.join().unwrap(), Err(worker_exited(Some(7))));
+    assert_eq!(runner.join().unwrap(), (Err(worker_exited(Some(7))), None), "the engine settles it, not the worker");
     assert!(dispatcher.retire(&slot).is_none(), "an exited slot is never idle again");
   }
 
@@ -409,39 +458,34 @@ mod tests {
     let dispatcher = Arc::new(Dispatcher::default());
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let token = CancelToken::new();
-    let runner = thread::spawn({
-      let (dispatcher, token) = (dispatcher.clone(), token.clone());
-      move || dispatcher.run(&Arc::default(), 0, vec![], &token)
-    });
-    while slot.take().is_none() {
-      thread::yield_now();
-    }
+    let runner = spawn_run(&dispatcher, token.clone());
+    take_when_handed(&slot);
     token.cancel();
-    assert!(slot.aborted());
-    slot.report(Report::Value(vec![1]));
-    assert_eq!(runner.join().unwrap(), Err(TaskError::Cancelled));
+    assert_eq!(slot.stop_reason(), Some(TaskError::Cancelled));
+    dispatcher.report(&slot, Report::Value(vec![1]));
+    assert_eq!(runner.join().unwrap(), (Ok(Output::Delivered), Some(Err(TaskError::Cancelled))));
   }
 
   #[test]
   fn a_start_failure_fails_one_waiting_task() {
     let dispatcher = Arc::new(Dispatcher::default());
-    let runner = thread::spawn({
-      let dispatcher = dispatcher.clone();
-      move || dispatcher.run(&Arc::default(), 0, vec![], &CancelToken::new())
-    });
+    let runner = spawn_run(&dispatcher, CancelToken::new());
     dispatcher.worker_exited(9, 1, "bad execArgv".into());
-    let result = runner.join().unwrap();
+    let (result, delivered) = runner.join().unwrap();
     assert!(matches!(result, Err(TaskError::Failed { code: "ERR_WORKER_EXITED", ref message }) if message.contains("bad execArgv")));
+    assert!(delivered.is_none());
   }
 
   #[test]
-  fn close_releases_a_task_waiting_for_a_worker() {
+  fn close_releases_a_task_waiting_for_a_worker_and_one_running() {
     let dispatcher = Arc::new(Dispatcher::default());
-    let runner = thread::spawn({
-      let dispatcher = dispatcher.clone();
-      move || dispatcher.run(&Arc::default(), 0, vec![], &CancelToken::new())
-    });
+    let slot = worker(dispatcher.clone(), 0, Arc::default());
+    let running = spawn_run(&dispatcher, CancelToken::new());
+    take_when_handed(&slot);
+    let waiting = spawn_run(&dispatcher, CancelToken::new());
     dispatcher.close();
-    assert_eq!(runner.join().unwrap(), Err(TaskError::PoolClosed));
+    assert_eq!(waiting.join().unwrap(), (Err(TaskError::PoolClosed), None));
+    assert_eq!(running.join().unwrap(), (Err(TaskError::PoolClosed), None));
+    dispatcher.report(&slot, Report::Value(vec![]));
   }
 }

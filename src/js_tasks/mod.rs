@@ -77,8 +77,23 @@ impl NativePool {
     // reads the cell only when asked which task it runs.
     let id_cell = Arc::new(AtomicU64::new(0));
     let work_id = id_cell.clone();
-    let work: crate::pool::Work = Box::new(move |token| dispatcher.run(&work_id, task, input, token));
     let index = crate::tasks::registry().len() + task as usize;
+    let engine = self.bridge.borrow().engine().clone();
+    let work: crate::pool::Work = Box::new(move |token| {
+      let settle_id = work_id.clone();
+      let deliver = Box::new(move |result| {
+        // The id is stored right after `submit_work` returns on the JS thread, and a worker can
+        // only report after the task was queued: at most a few instructions to wait for.
+        let id = loop {
+          match settle_id.load(Ordering::Acquire) {
+            0 => std::thread::yield_now(),
+            id => break id,
+          }
+        };
+        engine.outbox().settle(id, index, result);
+      });
+      dispatcher.run(&work_id, task, input, token, deliver)
+    });
     let submitted = self.bridge.borrow_mut().submit_work(js_of(&env), index, priority, timeout, work, Stages::default(), Vec::new());
     match submitted {
       Submitted::Id(id) => {
@@ -210,14 +225,14 @@ impl JsWorkerPort {
   /// The task's serialized result.
   #[napi]
   pub fn resolve(&self, result: Buffer) {
-    self.slot.report(Report::Value(result.to_vec()));
+    self.dispatcher.report(&self.slot, Report::Value(result.to_vec()));
   }
 
   /// The task failed: `code` is ERR_JS_THROWN (message: the error as JSON), ERR_TASK_RESULT or
   /// ERR_TASK_LOAD.
   #[napi]
   pub fn reject(&self, code: String, message: String) {
-    self.slot.report(Report::Failed { code: report_code(&code), message });
+    self.dispatcher.report(&self.slot, Report::Failed { code: report_code(&code), message });
   }
 
   /// The worker stops spinning; false if a task arrived meanwhile (take it instead).
@@ -229,7 +244,7 @@ impl JsWorkerPort {
   /// What `signal.aborted` reads: the running task was aborted or timed out.
   #[napi]
   pub fn aborted(&self) -> bool {
-    self.slot.aborted()
+    self.slot.stop_reason().is_some()
   }
 
   /// 'ABORT_ERR' or 'ERR_TASK_TIMEOUT' when the running task was told to stop.
