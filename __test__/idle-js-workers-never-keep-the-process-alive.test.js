@@ -45,3 +45,11 @@ test('an idle worker stops after idleTimeout: the process has as many threads as
   assert.equal(await pool.exec('echo', 2), 2, 'a new worker starts lazily for the next task')
   await pool.close()
 })
+
+test('code after await pool.close() runs: close keeps the process alive until its workers exited', () => {
+  for (let i = 0; i < 5; i++) {
+    const child = run('code-after-close.js')
+    assert.equal(child.error, undefined)
+    assert.deepEqual([child.status, child.signal, child.stdout, child.stderr], [0, null, 'closed\n', ''], `run ${i}`)
+  }
+})

@@ -115,6 +115,7 @@ async function main () {
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length]
       const out = execFileSync(process.execPath, [__filename, '--child', name], { encoding: 'utf8', timeout: 300_000 })
+      if (out === '') throw new Error(`the ${name} child exited without a result`)
       results[name].push(JSON.parse(out))
     }
   }

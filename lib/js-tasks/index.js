@@ -247,6 +247,7 @@ class JsTasks {
     this.#closing = true
     this.#native.closeJsTasks(this.#key)
     const exits = [...this.#workers.values()].map(({ worker }) => new Promise((resolve) => {
+      worker.ref() // until it has exited: code after `await pool.close()` must run
       worker.once('exit', resolve)
       worker.terminate()
     }))
