@@ -72,6 +72,16 @@ pub enum TaskPriority {
   Low,
 }
 
+impl From<TaskPriority> for Priority {
+  fn from(priority: TaskPriority) -> Self {
+    match priority {
+      TaskPriority::High => Priority::High,
+      TaskPriority::Normal => Priority::Normal,
+      TaskPriority::Low => Priority::Low,
+    }
+  }
+}
+
 /// What `submit` does with its input: one task, or an `execMany` batch that fails as a whole
 /// (`All`) or settles item by item (`Settled`).
 #[napi]
@@ -183,11 +193,7 @@ impl NativePool {
       Ok(Kind::Object) => Some(options.raw()),
       _ => None,
     };
-    let priority = match priority {
-      TaskPriority::High => Priority::High,
-      TaskPriority::Normal => Priority::Normal,
-      TaskPriority::Low => Priority::Low,
-    };
+    let priority = Priority::from(priority);
     let timeout = (timeout_ms.is_finite() && timeout_ms > 0.0).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
     let many = match mode {
       SubmitMode::Single => None,

@@ -66,13 +66,22 @@ impl NativePool {
   /// Queues JS task `task` (0-based among the JS tasks) with its serialized input. Returns its id,
   /// or an Error with `code` if it was refused, like `submit`.
   #[napi]
-  pub fn submit_js(&self, env: Env, key: f64, task: u32, input: Buffer, priority: u32, timeout_ms: f64) -> Result<Unknown<'static>> {
+  pub fn submit_js(
+    &self,
+    env: Env,
+    key: f64,
+    task: u32,
+    input: Buffer,
+    priority: crate::TaskPriority,
+    timeout_ms: f64,
+  ) -> Result<Unknown<'static>> {
     let Some(dispatcher) = dispatcher(key) else {
       return error_value(&env, "ERR_POOL_CLOSED", "the pool is closed");
     };
     let input = input.to_vec();
-    let priority = Priority::from_index(priority).unwrap_or(Priority::Normal);
-    let timeout = (timeout_ms.is_finite() && timeout_ms > 0.0).then(|| Duration::from_secs_f64(timeout_ms / 1000.0));
+    let priority = Priority::from(priority);
+    // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
+    let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
     // The engine assigns the id in `submit`, and the work may start before that returns: it
     // reads the cell only when asked which task it runs.
     let id_cell = Arc::new(AtomicU64::new(0));
