@@ -35,7 +35,7 @@ export interface ClusterOptions {
   statsHost?: string
   /** Handle SIGTERM/SIGINT (graceful shutdown, then exit 0) and SIGUSR2 (reload). Default: true. */
   handleSignals?: boolean
-  /** Extra Pool options for every worker's pool (not `threads`: see `threadsPerWorker`). */
+  /** Extra Pool options for every worker's pool (not `threads`); `tasks` registers user JS tasks in every worker. */
   pool?: Omit<PoolOptions, 'threads'>
   /** Where the primary logs (errored workers, failed reloads); null = silent. Default: console. */
   logger?: { info(...args: unknown[]): void, error(...args: unknown[]): void } | null

@@ -114,6 +114,36 @@ export interface PoolOptions {
   niceIncrement?: number
   /** Measure each task's queue wait and run time (histograms, utilization). Default true. */
   recordTimings?: boolean
+  /** User JS task modules by name (see `pool.register`). */
+  tasks?: JsTaskMap
+  /** The most JS workers. Default and maximum: `threads`. Started lazily. */
+  jsThreads?: number
+  /** ms an idle JS worker waits before it stops. Default 30000; Infinity keeps it. */
+  idleTimeout?: number
+  /** ms a cancelled or timed-out JS task may take to stop before its worker is terminated. Default 1000. */
+  terminateAfter?: number
+  /** Passed to every JS worker (`new Worker(file, { ... })`). */
+  resourceLimits?: import('node:worker_threads').ResourceLimits
+  env?: Record<string, string> | typeof import('node:worker_threads').SHARE_ENV
+  execArgv?: string[]
+  workerData?: unknown
+}
+
+/** A JS task module: an absolute path, a file: URL, or the file and the name of its export. */
+export type JsTaskSpec = string | URL | { filename: string | URL; export?: string }
+export type JsTaskMap = Record<string, JsTaskSpec>
+
+/** What a JS task function is called with, after its input. */
+export interface JsTaskContext {
+  /** Aborted when the task is aborted or times out; `aborted` is current even inside a synchronous loop. */
+  signal: AbortSignal
+}
+
+/** Options of exec/execMany for a user JS task. */
+export interface JsExecOptions extends ExecOptions {
+  /** ArrayBuffers to detach in the caller, as postMessage's transfer list does. */
+  transfer?: ArrayBuffer[]
+  settled?: boolean
 }
 
 export interface TaskCounters { submitted: number; completed: number; failed: number; cancelled: number }
@@ -158,7 +188,8 @@ export interface PoolStats extends TaskCounters, TaskTimes {
   queueHighWater: number
   /** null when the pool was made with recordTimings: false. */
   utilization: PoolUtilization | null
-  tasks: Partial<Record<TaskName, TaskCounters & TaskTimes>>
+  /** Per task name used: kernels, and user JS tasks by their registered names. */
+  tasks: Partial<Record<TaskName, TaskCounters & TaskTimes>> & Record<string, TaskCounters & TaskTimes>
 }
 
 export declare class Pool extends EventEmitter {
@@ -173,6 +204,11 @@ export declare class Pool extends EventEmitter {
   execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options?: ExecOptions & TaskMap[T]['options'] & { settled?: false }): Promise<Array<TaskMap[T]['output']>>
   /** One call for many inputs: one settled entry per input, like Promise.allSettled. */
   execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options: ExecOptions & TaskMap[T]['options'] & { settled: true }): Promise<Array<PromiseSettledResult<TaskMap[T]['output']>>>
+  /** Runs a registered user JS task; resolves with its (structured-cloned) result. */
+  exec<R = unknown> (task: string, input?: unknown, options?: JsExecOptions): Promise<R>
+  execMany<R = unknown> (task: string, inputs: unknown[], options?: JsExecOptions): Promise<R[] | Array<PromiseSettledResult<R>>>
+  /** Registers user JS task modules; throws ERR_INVALID_ARG for a taken name, a relative path or a missing file. */
+  register (tasks: JsTaskMap): void
   stats (): PoolStats
   /** Clears the wait and run histograms and the queue's high-water mark; utilization restarts. */
   resetStats (): void
@@ -187,4 +223,4 @@ export declare class Pool extends EventEmitter {
 /** The cores this process may really use (respects CPU affinity and cgroup quota). */
 export declare function availableCores (): number
 
-export declare const defaults: Readonly<Required<PoolOptions>>
+export declare const defaults: Readonly<Required<Pick<PoolOptions, 'threads' | 'spinMicros' | 'maxQueue' | 'niceIncrement'>>>

@@ -23,7 +23,10 @@ const CHILD = `
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0
 
 test('new Pool throws ERR_POOL_THREADS with the OS error when its threads cannot start', { skip: !hasPrlimit && 'prlimit (util-linux) is not installed' }, async () => {
-  const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] })
+  // One malloc arena: glibc reserves 64 MiB of address space per thread arena otherwise, which
+  // would exhaust the cap in an allocation (an abort) before the thread stacks do.
+  const env = { ...process.env, MALLOC_ARENA_MAX: '1' }
+  const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'], env })
   let out = ''
   child.stdout.setEncoding('utf8')
   const line = () => new Promise((resolve) => {

@@ -52,6 +52,14 @@ test('the Express example starts for real and answers every route', async (t) =>
   assert.deepEqual(JSON.parse((await get(port, '/fib/25')).body), { n: 25, fib: 75025 })
   assert.equal((await get(port, '/fib/79')).status, 400)
 
+  const report = await getRaw(port, '/report?rows=3')
+  assert.equal(report.status, 200)
+  assert.equal(report.headers['x-report-total'], '7.5')
+  assert.equal(report.body.toString(), '<h1>Sales</h1><table><tr><th>region</th><th>units</th><th>amount</th></tr>' +
+    '<tr><td>region 0</td><td>0</td><td>0.00</td></tr><tr><td>region 1</td><td>1</td><td>2.50</td></tr>' +
+    '<tr><td>region 2</td><td>2</td><td>5.00</td></tr></table><p>total 7.50</p>')
+  assert.equal((await get(port, '/report?rows=x')).status, 400)
+
   const gz = await getRaw(port, '/gzip')
   assert.equal(gz.status, 200)
   assert.equal(gz.headers['content-encoding'], 'gzip')

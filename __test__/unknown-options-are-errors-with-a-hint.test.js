@@ -13,7 +13,7 @@ test('new Pool refuses an option it does not know, naming it, with a hint', () =
   assert.throws(() => new Pool({ minThreads: 1 }), /^TypeError: options.minThreads is not a Pool option: use 'threads'/)
   assert.throws(() => new Pool({ concurrentTasksPerWorker: 2 }), invalid('options.concurrentTasksPerWorker is not a Pool option: each corepool thread runs one task at a time'))
   assert.throws(() => new Pool({ maxQeue: 2 }), invalid("options.maxQeue is not a Pool option; did you mean 'maxQueue'?"))
-  assert.throws(() => new Pool({ colour: 'red' }), invalid("options.colour is not a Pool option; it takes 'threads', 'spinMicros', 'maxQueue', 'niceIncrement', 'recordTimings'"))
+  assert.throws(() => new Pool({ colour: 'red' }), invalid("options.colour is not a Pool option; it takes 'threads', 'spinMicros', 'maxQueue', 'niceIncrement', 'recordTimings', 'tasks', 'jsThreads', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData'"))
   assert.throws(() => new Pool({ recordTiming: true }), invalid("options.recordTiming is not a Pool option; did you mean 'recordTimings'?"))
 })
 
@@ -21,7 +21,7 @@ test('exec refuses an option that neither the pool nor the task knows', async ()
   const pool = new Pool({ threads: 1 })
   await assert.rejects(pool.exec('sha256', 'x', { encodng: 'hex' }), invalid("options.encodng is not an option of 'sha256'; did you mean 'encoding'?"))
   await assert.rejects(pool.exec('sha256', 'x', { seed: 1 }), invalid("options.seed is not an option of 'sha256'; it takes 'priority', 'timeout', 'signal', 'destination', 'encoding', 'maxInputLength'"))
-  await assert.rejects(pool.exec('fib', 10, { transferList: [] }), invalid("options.transferList is not an option of 'fib': inputs are read in place: nothing to transfer"))
+  await assert.rejects(pool.exec('fib', 10, { transferList: [] }), invalid("options.transferList is not an option of 'fib': use 'transfer' (a JS task's inputs); a native task reads its input in place"))
   await assert.rejects(pool.exec('fib', 10, { priorty: 'high' }), invalid("options.priorty is not an option of 'fib'; did you mean 'priority'?"))
   // `settled` belongs to execMany only.
   await assert.rejects(pool.exec('fib', 10, { settled: true }), invalid("options.settled is not an option of 'fib'; it takes 'priority', 'timeout', 'signal', 'destination'"))

@@ -26,8 +26,13 @@ const POOL_OPTIONS = {
   recordTimings: { default: true, check: checkBoolean }
 }
 
+/** `new Pool(options)` for user JS tasks: lib/js-tasks/index.js validates these. */
+const JS_POOL_OPTIONS = ['tasks', 'jsThreads', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData']
+
 /** `exec` / `execMany` options every task takes; a task's own are in `Pool.taskOptions`. */
 const EXEC_OPTIONS = ['priority', 'timeout', 'signal', 'destination']
+/** `exec` options of a user JS task, besides EXEC_OPTIONS. */
+const JS_EXEC_OPTIONS = ['transfer']
 /** `execMany` only. */
 const EXEC_MANY_OPTIONS = ['settled']
 
@@ -39,7 +44,7 @@ const FOREIGN_NAMES = {
   useAtomics: "corepool's threads poll for work for 'spinMicros' instead",
   taskQueue: "use the 'priority' exec option to order queued tasks",
   closeTimeout: 'use close({ force: true }) to stop without waiting for queued tasks',
-  transferList: 'inputs are read in place: nothing to transfer',
+  transferList: "use 'transfer' (a JS task's inputs); a native task reads its input in place",
   name: 'the task is the first argument of exec(task, input, options)'
 }
 
@@ -51,7 +56,7 @@ function validatePoolOptions (options, where = 'options') {
   if (options === null || typeof options !== 'object') {
     throw invalidArg(`${where} must be an object, got ${describe(options)}`)
   }
-  rejectUnknown(options, POOL_OPTIONS, where, 'a Pool option')
+  rejectUnknown(options, new Set([...Object.keys(POOL_OPTIONS), ...JS_POOL_OPTIONS]), where, 'a Pool option')
   const config = {}
   for (const [name, rule] of Object.entries(POOL_OPTIONS)) {
     const value = options[name] ?? rule.default
@@ -127,4 +132,4 @@ function editDistance (a, b) {
   return previous[b.length]
 }
 
-module.exports = { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, validatePoolOptions, checkInteger, rejectUnknown }
+module.exports = { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, checkInteger, rejectUnknown }

@@ -3,8 +3,9 @@
 const { EventEmitter } = require('node:events')
 const binding = require('../binding.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
-const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, validatePoolOptions, rejectUnknown } = require('./options.js')
+const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, rejectUnknown } = require('./options.js')
 const { forEachFailure, FailureCursor } = require('./settle.js')
+const { JsTasks, validateJsOptions } = require('./js-tasks/index.js')
 
 const { TaskPriority, SubmitMode, Cancelled } = binding
 /** Every registered task by name: its index for `submit`, and the exec option names it knows. */
@@ -16,6 +17,13 @@ const TASKS = new Map(binding.tasks().map(({ name, options }, index) => [name, {
 /** Kernels for corepool's own tests: reachable only with COREPOOL_TEST_TASKS=1 in the environment. */
 const isTestTask = (name) => name.startsWith('test.')
 const TASK_NAMES = [...TASKS.keys()].filter((name) => !isTestTask(name))
+/** Every kernel's name by its native index (test kernels included). */
+const KERNEL_NAMES = [...TASKS.keys()]
+/** How a user JS task's exec options are checked (lib/js-tasks/ reads them). */
+const JS_TASK = {
+  options: new Set([...EXEC_OPTIONS, ...JS_EXEC_OPTIONS]),
+  manyOptions: new Set([...EXEC_OPTIONS, ...EXEC_MANY_OPTIONS, ...JS_EXEC_OPTIONS])
+}
 /** A Map, not an object literal: a name like '__proto__' or 'toString' is not a priority. */
 const PRIORITIES = new Map([['high', TaskPriority.High], ['normal', TaskPriority.Normal], ['low', TaskPriority.Low]])
 /** The largest `options.timeout`, in ms: setTimeout's bound (2^31 - 1, about 24.8 days). */
@@ -40,13 +48,30 @@ class Pool extends EventEmitter {
   #needsDrain = false
   /** The busy clocks at the previous `stats()`, for utilization over the last interval. */
   #lastBusy = null
+  /** User JS tasks (lib/js-tasks/): made on the first registration. */
+  #js = null
+  #jsOptions
+  #spinMicros
 
   constructor (options = {}) {
     super()
     const config = validatePoolOptions(options)
+    this.#jsOptions = validateJsOptions(options, config.threads)
     this.#threads = config.threads
     this.#maxQueue = config.maxQueue
+    this.#spinMicros = config.spinMicros
     this.#native = new binding.NativePool(config, (ids, values, errors) => this.#settleBatch(ids, values, errors))
+    if (options.tasks !== undefined) this.register(options.tasks)
+  }
+
+  /**
+   * Registers user JS task modules: `{ name: '/abs/path.js' | 'file:...' | { filename, export } }`.
+   * Throws ERR_INVALID_ARG naming a taken name, a relative path or a missing file.
+   */
+  register (tasks) {
+    if (this.#state !== 'open') throw codedError('ERR_POOL_CLOSED', 'the pool is closed')
+    this.#js ??= new JsTasks(this.#native, this.#jsOptions, this.#spinMicros)
+    this.#js.register(tasks, (name) => TASKS.has(name))
   }
 
   /** The number of threads this pool runs. */
@@ -93,9 +118,13 @@ class Pool extends EventEmitter {
     if (this.#state !== 'open') {
       return Promise.reject(codedError('ERR_POOL_CLOSED', 'the pool is closed'))
     }
-    const known = TASKS.get(task)
-    if (known === undefined || (isTestTask(task) && process.env.COREPOOL_TEST_TASKS !== '1')) {
-      return Promise.reject(unknownTask(task))
+    let known = TASKS.get(task)
+    if (known !== undefined && isTestTask(task) && process.env.COREPOOL_TEST_TASKS !== '1') known = undefined
+    const jsIndex = known === undefined ? this.#js?.indexOf(task) : undefined
+    if (known === undefined && jsIndex === undefined) return Promise.reject(unknownTask(task))
+    if (jsIndex !== undefined) {
+      known = JS_TASK
+      if (mode !== SubmitMode.Single) return this.#execManyJs(task, input, options, mode)
     }
     let priority = TaskPriority.Normal
     let timeout = 0
@@ -125,7 +154,14 @@ class Pool extends EventEmitter {
         if (signal.aborted) return Promise.reject(abortError(signal.reason))
       }
     }
-    const id = this.#native.submit(known.index, input, options, priority, timeout, mode)
+    let id, keep
+    if (jsIndex === undefined) {
+      id = this.#native.submit(known.index, input, options, priority, timeout, mode)
+    } else {
+      const sent = this.#js.submit(jsIndex, input, options, priority, timeout)
+      id = sent.error ?? sent.id
+      keep = sent.keep
+    }
     if (typeof id !== 'number') {
       if (id.code === 'ERR_QUEUE_FULL') this.#needsDrain = true
       return Promise.reject(id)
@@ -133,9 +169,11 @@ class Pool extends EventEmitter {
     this.#outstanding++
     let entry
     const promise = new Promise((resolve, reject) => {
-      entry = { resolve, reject, signal, onAbort: null, mode }
+      // `abortCause`: a JS task's (lib/js-tasks/ settles it outside the kernels' token).
+      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined, js: jsIndex !== undefined, keep }
     })
     this.#pending.set(id, entry)
+    if (entry.js && timeout > 0) this.#js.watch(id, timeout, () => this.#pending.has(id))
     if (signal !== null) {
       entry.onAbort = () => this.#abort(id)
       signal.addEventListener('abort', entry.onAbort, { once: true })
@@ -151,7 +189,7 @@ class Pool extends EventEmitter {
   stats () {
     const { threads, active, queued, total, tasks } = this.#native.stats()
     const timings = this.#native.timings()
-    const timingsByTask = new Map(timings.tasks.map(({ name, timings }) => [name, timings]))
+    const timingsByTask = new Map(timings.tasks.map(({ index, timings }) => [index, timings]))
     const utilization = timings.enabled ? utilizationOf(timings, this.#lastBusy) : null
     this.#lastBusy = timings
     return {
@@ -163,8 +201,13 @@ class Pool extends EventEmitter {
       ...total,
       utilization,
       ...waitAndRun(timings.pool),
-      tasks: Object.fromEntries(tasks.map(({ name, counters }) => [name, { ...counters, ...waitAndRun(timingsByTask.get(name)) }]))
+      tasks: Object.fromEntries(tasks.map(({ index, counters }) => [this.#taskName(index), { ...counters, ...waitAndRun(timingsByTask.get(index)) }]))
     }
+  }
+
+  /** A task's name from its native index: a kernel's, or past them a user JS task's. */
+  #taskName (index) {
+    return index < KERNEL_NAMES.length ? KERNEL_NAMES[index] : this.#js.names[index - KERNEL_NAMES.length]
   }
 
   /** Clears the wait and run histograms and the queue's high-water mark; utilization restarts. */
@@ -211,6 +254,8 @@ class Pool extends EventEmitter {
     // Running tasks reject as soon as their kernels stop, at their next cancellation check; one
     // whose work had already finished keeps its result.
     this.#native.cancelRunning()
+    this.#js?.terminateAll()
+    for (const entry of this.#pending.values()) if (entry.js) entry.abortCause ??= this.#closeReason
     return this.#closed
   }
 
@@ -230,8 +275,12 @@ class Pool extends EventEmitter {
     if (this.#state !== 'closing' || this.#outstanding !== 0) return
     this.#state = 'closed'
     this.#rejectIds(this.#native.shutdown())
-    this.#resolveClosed()
-    this.emit('close')
+    const finish = () => {
+      this.#resolveClosed()
+      this.emit('close')
+    }
+    if (this.#js === null) finish()
+    else this.#js.close().then(finish)
   }
 
   #abort (id) {
@@ -244,6 +293,11 @@ class Pool extends EventEmitter {
       this.#outstanding--
       this.#rejectEntry(id, abortError(entry.signal.reason))
       this.#afterSettle()
+    } else if (entry.js) {
+      // A running JS task: its promise rejects once the task has stopped (or its worker was
+      // terminated after terminateAfter).
+      entry.abortCause ??= entry.signal.reason
+      this.#js.watch(id, 0, () => this.#pending.has(id))
     }
   }
 
@@ -262,6 +316,7 @@ class Pool extends EventEmitter {
     if (entry === undefined) return
     this.#pending.delete(id)
     if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
+    if (entry.js) this.#js.settled()
     entry.reject(error)
   }
 
@@ -281,7 +336,9 @@ class Pool extends EventEmitter {
       if (entry === undefined) continue // already rejected by an abort or destroy
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-      if (!failed) {
+      if (entry.js) {
+        this.#settleJs(entry, failed, code, message, values === undefined ? undefined : values[i])
+      } else if (!failed) {
         const value = values === undefined ? undefined : values[i]
         if (entry.mode === SubmitMode.Single) entry.resolve(value)
         else settleMany(entry, value[0], value[1])
@@ -292,6 +349,32 @@ class Pool extends EventEmitter {
       }
     }
     this.#afterSettle()
+  }
+
+  /** Settles a JS task's promise: its result bytes decoded, or its error rebuilt. */
+  #settleJs (entry, failed, code, message, bytes) {
+    this.#js.settled()
+    if (entry.abortCause !== undefined || code === 'ABORT_ERR') {
+      entry.reject(abortError(entry.abortCause ?? (entry.signal?.aborted ? entry.signal.reason : this.#closeReason)))
+    } else if (failed) {
+      entry.reject(code === 'ERR_TASK_TIMEOUT' ? taskError(code, message) : this.#js.error(code, message))
+    } else {
+      let value
+      try {
+        value = this.#js.decodeResult(bytes)
+      } catch (error) {
+        entry.reject(codedError('ERR_TASK_RESULT', `the task's result could not be read: ${error.message}`))
+        return
+      }
+      entry.resolve(value)
+    }
+  }
+
+  /** execMany for a JS task: one engine task per input, settled together. */
+  #execManyJs (task, inputs, options, mode) {
+    const { settled, ...each } = options ?? {}
+    const promises = inputs.map((input) => this.exec(task, input, each))
+    return mode === SubmitMode.All ? Promise.all(promises) : Promise.allSettled(promises)
   }
 
   #afterSettle () {

@@ -13,7 +13,7 @@ use napi::sys;
 
 use crate::files;
 use crate::js::{output_to_js, ErrorList, Js, JsFailure, JsResult};
-use crate::pool::{CancelOutcome, Engine, EngineConfig, EngineError, Output, Priority, SubmitError};
+use crate::pool::{CancelOutcome, Engine, EngineConfig, EngineError, Output, Priority, Stages, SubmitError, Work};
 use crate::tasks::{prepare_many, registry, BatchMode, TaskArgs};
 
 /// One pool as the JS thread sees it. Invariant: only touched on the JS thread of `env`; it
@@ -167,6 +167,22 @@ impl Bridge {
       Ok(staged) => staged,
       Err(error) => return Submitted::Refused { code: error.code().into(), message: error.to_string() },
     };
+    self.submit_work(js, task, priority, timeout, work, stages, keep)
+  }
+
+  /// Queues work already prepared (a kernel's, or a JS task's hand-off), keeping `keep` alive
+  /// until it settles.
+  #[allow(clippy::too_many_arguments)]
+  pub fn submit_work(
+    &mut self,
+    js: Js,
+    task: usize,
+    priority: Priority,
+    timeout: Option<Duration>,
+    work: Work,
+    stages: Stages,
+    keep: Vec<sys::napi_value>,
+  ) -> Submitted {
     // The references come first: a task must never run over memory that nothing keeps alive.
     let refs = match self.reference_all(js, &keep) {
       Ok(refs) => refs,

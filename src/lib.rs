@@ -6,6 +6,7 @@
 mod bridge;
 mod files;
 mod js;
+mod js_tasks;
 pub mod pool;
 pub mod tasks;
 
@@ -71,6 +72,16 @@ pub enum TaskPriority {
   Low,
 }
 
+impl From<TaskPriority> for Priority {
+  fn from(priority: TaskPriority) -> Self {
+    match priority {
+      TaskPriority::High => Priority::High,
+      TaskPriority::Normal => Priority::Normal,
+      TaskPriority::Low => Priority::Low,
+    }
+  }
+}
+
 /// What `submit` does with its input: one task, or an `execMany` batch that fails as a whole
 /// (`All`) or settles item by item (`Settled`).
 #[napi]
@@ -103,6 +114,9 @@ pub struct Counters {
 /// The counters of one task name that was submitted at least once.
 #[napi(object)]
 pub struct TaskCounters {
+  /// Its index: a kernel's in `tasks()`, or past them, a user JS task's (lib/js-tasks/).
+  pub index: u32,
+  /// A kernel's name; empty for a user JS task, which lib/js-tasks/ names.
   pub name: String,
   pub counters: Counters,
 }
@@ -147,7 +161,7 @@ impl NativePool {
       threads: config.threads as usize,
       spin: Duration::from_micros(config.spin_micros as u64),
       max_queue: if config.max_queue.is_finite() { config.max_queue as usize } else { usize::MAX },
-      task_count: tasks::registry().len(),
+      task_count: tasks::registry().len() + js_tasks::MAX_TASKS,
       nice_increment: config.nice_increment as i32,
       record_timings: config.record_timings,
     };
@@ -179,11 +193,7 @@ impl NativePool {
       Ok(Kind::Object) => Some(options.raw()),
       _ => None,
     };
-    let priority = match priority {
-      TaskPriority::High => Priority::High,
-      TaskPriority::Normal => Priority::Normal,
-      TaskPriority::Low => Priority::Low,
-    };
+    let priority = Priority::from(priority);
     // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
     let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
     let many = match mode {
@@ -245,11 +255,12 @@ impl NativePool {
   #[napi]
   pub fn stats(&self) -> NativeStats {
     let stats = self.bridge.borrow().engine().stats();
-    let tasks = tasks::registry()
-      .iter()
-      .zip(stats.per_task)
+    let tasks = stats
+      .per_task
+      .into_iter()
+      .enumerate()
       .filter(|(_, counters)| counters.submitted > 0)
-      .map(|(def, counters)| TaskCounters { name: def.name.to_string(), counters: counters.into() })
+      .map(|(index, counters)| TaskCounters { index: index as u32, name: task_name(index), counters: counters.into() })
       .collect();
     NativeStats {
       threads: stats.threads as u32,
@@ -269,10 +280,10 @@ impl NativePool {
     let bridge = self.bridge.borrow();
     let metrics = bridge.engine().metrics();
     let busy = metrics.busy();
-    let tasks = (0..tasks::registry().len())
+    let tasks = (0..tasks::registry().len() + js_tasks::MAX_TASKS)
       .filter_map(|task| {
         let timings = metrics.task_timings(task)?;
-        Some(TaskTimings { name: tasks::registry()[task].name.to_string(), timings: timings_js(timings) })
+        Some(TaskTimings { index: task as u32, name: task_name(task), timings: timings_js(timings) })
       })
       .collect();
     PoolTimings {
@@ -322,6 +333,8 @@ pub struct WaitAndRun {
 
 #[napi(object)]
 pub struct TaskTimings {
+  /// As in `TaskCounters`.
+  pub index: u32,
   pub name: String,
   pub timings: WaitAndRun,
 }
@@ -338,6 +351,11 @@ pub struct PoolTimings {
   pub pool: WaitAndRun,
   /// Only the tasks that ran at least once.
   pub tasks: Vec<TaskTimings>,
+}
+
+/// A kernel's name by index, or "" past the kernels (a user JS task, named in lib/js-tasks/).
+fn task_name(index: usize) -> String {
+  tasks::registry().get(index).map(|def| def.name.to_string()).unwrap_or_default()
 }
 
 fn histogram_js(histogram: &pool::Histogram) -> HistogramData {

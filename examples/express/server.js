@@ -7,7 +7,7 @@
 //   PORT=3000 HOST=127.0.0.1 STATS_PORT=9464 WORKERS=<n> THREADS=<n>
 //
 // Routes: GET /ping, GET /io, GET /hash (sha256 of a 64 KiB buffer; POST /hash hashes the body),
-// GET /fib/:n, GET /gzip, GET /stats (this worker). The primary serves the whole cluster's stats
+// GET /fib/:n, GET /gzip, GET /report?rows=N (a user JS task, ./report.js), GET /stats (this worker). The primary serves the whole cluster's stats
 // on STATS_PORT: / (JSON) and /metrics (Prometheus).
 
 const fs = require('node:fs/promises')
@@ -29,7 +29,10 @@ const PAYLOAD = Buffer.alloc(64 * 1024, 'corepool ') // what GET /hash and GET /
 const HAS_GZIP = Pool.tasks.includes('gzip')
 const gzip = promisify(zlib.gzip)
 
-const primary = runCluster({ workers: int('WORKERS'), threadsPerWorker: int('THREADS'), statsPort: STATS_PORT }, ({ pool, worker, threads, onShutdown }) => {
+// User JS tasks run on the same pool threads' budget, on JS workers the pool starts lazily.
+const tasks = { report: require.resolve('./report.js') }
+
+const primary = runCluster({ workers: int('WORKERS'), threadsPerWorker: int('THREADS'), statsPort: STATS_PORT, pool: { tasks } }, ({ pool, worker, threads, onShutdown }) => {
   const app = express()
 
   app.get('/ping', (req, res) => res.send('pong'))
@@ -57,6 +60,17 @@ const primary = runCluster({ workers: int('WORKERS'), threadsPerWorker: int('THR
     try {
       const compressed = HAS_GZIP ? await pool.exec('gzip', PAYLOAD) : await gzip(PAYLOAD)
       res.set({ 'content-type': 'text/plain', 'content-encoding': 'gzip', 'x-gzip-engine': HAS_GZIP ? 'corepool' : 'zlib' }).send(compressed)
+    } catch (error) { next(error) }
+  })
+
+  // A user JS task: the report renders on a JS worker, through the same queue as the kernels.
+  app.get('/report', async (req, res, next) => {
+    const count = Number(req.query.rows ?? 100)
+    if (!Number.isInteger(count) || count < 0 || count > 100_000) return res.status(400).json({ error: 'rows must be an integer from 0 to 100000' })
+    const rows = Array.from({ length: count }, (_, i) => ({ region: `region ${i}`, units: i % 7, price: 2.5 }))
+    try {
+      const { html, total } = await pool.exec('report', { title: 'Sales', rows }, { timeout: 5000 })
+      res.set('x-report-total', String(total)).type('html').send(html)
     } catch (error) { next(error) }
   })
 

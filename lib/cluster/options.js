@@ -83,6 +83,12 @@ function resolveOptions (options, cores) {
     throw invalidArg('options.pool.threads is not allowed: use options.threadsPerWorker')
   }
   if (resolved.pool !== undefined) validatePoolOptions(resolved.pool, 'options.pool')
+  if (resolved.pool?.tasks !== undefined) {
+    // Checked here, so that a bad path fails in the primary instead of crash-looping every worker.
+    const { resolveTaskMap } = require('../js-tasks/index.js')
+    const { Pool } = require('../pool.js')
+    resolved.pool = { ...resolved.pool, tasks: resolveTaskMap(resolved.pool.tasks, (name) => Pool.tasks.includes(name)) }
+  }
   const logger = resolved.logger
   if (logger !== null && (typeof logger !== 'object' || typeof logger.error !== 'function' || typeof logger.info !== 'function')) {
     throw invalidArg(`options.logger must be null or an object with info() and error(), got ${describe(logger)}`)

@@ -35,6 +35,9 @@ pub enum Output {
   Object(Vec<(&'static str, Output)>),
   /// One result per input of a batch (`execMany`), in input order.
   Settled(Vec<Result<Output, TaskError>>),
+  /// The work already settled the task itself, through `Outbox::settle` (a JS worker does, from
+  /// its own thread): nothing is left to count or deliver.
+  Delivered,
 }
 
 /// Hands a task's result on instead of settling it at once: for I/O after the CPU work (writing
@@ -64,6 +67,9 @@ impl Job {
   /// Settles through the completion queue: the JS thread will see it.
   pub(super) fn finish(mut self, result: Result<Output, TaskError>) {
     self.settled = true;
+    if matches!(result, Ok(Output::Delivered)) {
+      return;
+    }
     self.outbox.settle(self.id, self.task, result);
   }
 

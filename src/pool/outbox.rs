@@ -81,7 +81,9 @@ impl Outbox {
     self.per_task[task].count(result);
   }
 
-  pub(super) fn settle(&self, id: u64, task: TaskId, result: Result<Output, TaskError>) {
+  /// Counts a settled task and queues its completion for the JS thread. The engine calls it once
+  /// per task; so may work that settles its task itself (`Output::Delivered`).
+  pub fn settle(&self, id: u64, task: TaskId, result: Result<Output, TaskError>) {
     self.record(task, &result);
     self.pending.lock().unwrap_or_else(|e| e.into_inner()).push(Completion { id, result });
     if !self.wake_scheduled.swap(true, Ordering::AcqRel) {

@@ -1,0 +1,3 @@
+'use strict'
+// workerpool needs its worker script to register the functions.
+require('workerpool').worker(require('./js-tasks.js'))

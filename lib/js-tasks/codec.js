@@ -1,0 +1,132 @@
+'use strict'
+
+// How JS task inputs and results cross threads: V8's structured serialization (the format
+// postMessage uses), without a message per task. A TypedArray or DataView over a
+// SharedArrayBuffer is written as the buffer's id plus its window; both sides keep the buffers by
+// id (see README.md). Thrown errors cross as JSON descriptions.
+
+const v8 = require('node:v8')
+
+/** Marks a view over a SharedArrayBuffer in the host-object stream (Node's own use 0-12). */
+const SHARED_VIEW = 0x5348
+const VIEW_TYPES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, DataView, Buffer, BigInt64Array, BigUint64Array]
+
+/** Serializes `value`; SharedArrayBuffers become ids from `idOf(sab)` (listed in a trailer). */
+function encode (value, idOf) {
+  const serializer = new Serializer(idOf)
+  serializer.writeHeader()
+  serializer.writeValue(value)
+  // Trailer: the ids of the shared buffers, then their count, read from the end by `decode`.
+  for (const id of serializer.sharedIds) serializer.writeUint32Raw(id)
+  serializer.writeUint32Raw(serializer.sharedIds.length)
+  return serializer.releaseBuffer()
+}
+
+/** Reads what `encode` wrote; `bufferOf(id)` returns the SharedArrayBuffer with that id. */
+function decode (bytes, bufferOf) {
+  const deserializer = new Deserializer(bytes, bufferOf)
+  deserializer.readHeader()
+  return deserializer.readValue()
+}
+
+class Serializer extends v8.DefaultSerializer {
+  constructor (idOf) {
+    super()
+    this.idOf = idOf
+    this.sharedIds = []
+  }
+
+  _getSharedArrayBufferId () {
+    // Node's deserializer cannot read a bare SharedArrayBuffer back; a view over one works.
+    throw new TypeError('a bare SharedArrayBuffer cannot be sent: send a TypedArray or DataView over it')
+  }
+
+  _writeHostObject (view) {
+    if (!(view.buffer instanceof SharedArrayBuffer)) return super._writeHostObject(view)
+    const id = this.idOf(view.buffer)
+    this.sharedIds.push(id)
+    const type = Buffer.isBuffer(view) ? VIEW_TYPES.indexOf(Buffer) : VIEW_TYPES.indexOf(view.constructor)
+    if (type < 0) throw new TypeError(`a ${view.constructor.name} over a SharedArrayBuffer cannot be sent`)
+    for (const n of [SHARED_VIEW, id, type, view.byteOffset, view.byteLength]) this.writeUint32(n)
+  }
+
+  writeUint32Raw (n) {
+    const bytes = Buffer.allocUnsafe(4)
+    bytes.writeUInt32LE(n)
+    this.writeRawBytes(bytes)
+  }
+}
+
+class Deserializer extends v8.DefaultDeserializer {
+  constructor (bytes, bufferOf) {
+    super(bytes)
+    this.bufferOf = bufferOf
+  }
+
+  _readHostObject () {
+    const type = this.readUint32()
+    if (type !== SHARED_VIEW) return this.readCopiedView(VIEW_TYPES[type])
+    const [id, ctorIndex, byteOffset, byteLength] = [this.readUint32(), this.readUint32(), this.readUint32(), this.readUint32()]
+    const buffer = this.bufferOf(id)
+    if (buffer === undefined) throw new Error(`the shared buffer ${id} is no longer known`)
+    const Ctor = VIEW_TYPES[ctorIndex]
+    if (Ctor === Buffer) return Buffer.from(buffer, byteOffset, byteLength)
+    if (Ctor === DataView) return new DataView(buffer, byteOffset, byteLength)
+    return new Ctor(buffer, byteOffset, byteLength / Ctor.BYTES_PER_ELEMENT)
+  }
+
+  /** What Node's DefaultDeserializer does for a view it wrote: a window on the bytes read. */
+  readCopiedView (Ctor) {
+    const byteLength = this.readUint32()
+    const offset = this.buffer.byteOffset + this._readRawBytes(byteLength)
+    let buffer = this.buffer.buffer
+    let at = offset
+    if (offset % (Ctor.BYTES_PER_ELEMENT ?? 1) !== 0) {
+      buffer = this.buffer.buffer.slice(offset, offset + byteLength) // unaligned: copy
+      at = 0
+    }
+    if (Ctor === Buffer) return Buffer.from(buffer, at, byteLength)
+    if (Ctor === DataView) return new DataView(buffer, at, byteLength)
+    return new Ctor(buffer, at, byteLength / Ctor.BYTES_PER_ELEMENT)
+  }
+}
+
+/** A thrown value as JSON: name, message, stack, code, own enumerable properties and cause. */
+function describeError (error, depth = 0) {
+  if (error === null || typeof error !== 'object') return { name: 'Error', message: String(error), thrown: jsonSafe(error) }
+  const description = { name: error.name, message: error.message, stack: error.stack, props: {} }
+  for (const key of Object.keys(error)) {
+    if (key === 'cause') continue
+    const value = jsonSafe(error[key])
+    if (value !== undefined) description.props[key] = value
+  }
+  if (error.cause !== undefined && depth < 4) description.cause = describeError(error.cause, depth + 1)
+  return description
+}
+
+function jsonSafe (value) {
+  try {
+    const text = JSON.stringify(value)
+    return text === undefined ? undefined : JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const ERROR_CLASSES = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError }
+
+/** Rebuilds an Error from `describeError`'s JSON: same class for built-in names, same fields. */
+function rebuildError (description) {
+  const Base = ERROR_CLASSES[description.name] ?? Error
+  const error = new Base(description.message)
+  if (description.name !== undefined && error.name !== description.name) {
+    Object.defineProperty(error, 'name', { value: description.name, writable: true, configurable: true, enumerable: false })
+  }
+  if (description.stack !== undefined) error.stack = description.stack
+  Object.assign(error, description.props)
+  if (description.cause !== undefined) error.cause = rebuildError(description.cause)
+  return error
+}
+
+module.exports = { encode, decode, describeError, rebuildError }

@@ -1,0 +1,321 @@
+'use strict'
+
+// The main-thread half of user JS tasks for one Pool: registering task modules, encoding inputs,
+// starting and replacing workers, and the grace timer that terminates a worker whose cancelled
+// task does not stop. The queue, budget and settlement are the engine's (src/js_tasks/).
+
+const fs = require('node:fs')
+const path = require('node:path')
+const { Worker, MessageChannel } = require('node:worker_threads')
+const { fileURLToPath } = require('node:url')
+const { encode, decode, rebuildError } = require('./codec.js')
+const { codedError, invalidArg, describe } = require('../errors.js')
+
+const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
+/** Must match `MAX_TASKS` in src/js_tasks/mod.rs (stats slots reserved per pool). */
+const MAX_TASKS = 256
+
+/** Defaults of the JS-task options of `new Pool(options)`; README.md documents each. */
+const JS_DEFAULTS = Object.freeze({
+  idleTimeout: 30_000,
+  terminateAfter: 1000
+})
+
+/** Validates the JS-task options of `new Pool`; `threads` is the pool's validated thread count. */
+function validateJsOptions (options, threads) {
+  const jsThreads = options.jsThreads ?? threads
+  if (!Number.isInteger(jsThreads)) throw invalidArg(`options.jsThreads must be an integer, got ${describe(jsThreads)}`)
+  if (jsThreads < 1 || jsThreads > threads) {
+    throw invalidArg(`options.jsThreads must be from 1 to options.threads (${threads}), got ${jsThreads}`, RangeError)
+  }
+  const idleTimeout = options.idleTimeout ?? JS_DEFAULTS.idleTimeout
+  milliseconds('idleTimeout', idleTimeout, true)
+  const terminateAfter = options.terminateAfter ?? JS_DEFAULTS.terminateAfter
+  milliseconds('terminateAfter', terminateAfter, false)
+  for (const name of ['resourceLimits', 'env', 'workerData']) {
+    const value = options[name]
+    if (name !== 'workerData' && value !== undefined && (value === null || typeof value !== 'object')) {
+      throw invalidArg(`options.${name} must be an object, got ${describe(value)}`)
+    }
+  }
+  const execArgv = options.execArgv
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((arg) => typeof arg === 'string'))) {
+    throw invalidArg(`options.execArgv must be an array of strings, got ${describe(execArgv)}`)
+  }
+  return {
+    jsThreads,
+    idleTimeout,
+    terminateAfter,
+    worker: { resourceLimits: options.resourceLimits, env: options.env, execArgv, workerData: options.workerData }
+  }
+}
+
+function milliseconds (name, value, infinityAllowed) {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinityAllowed && !Number.isFinite(value))) {
+    const range = infinityAllowed ? 'a non-negative number of milliseconds or Infinity' : 'a non-negative, finite number of milliseconds'
+    throw invalidArg(`options.${name} must be ${range}, got ${describe(value)}`, typeof value === 'number' ? RangeError : TypeError)
+  }
+}
+
+/** Reads one spec of a `tasks` map: an absolute path, a file: URL, or `{ filename, export }`. */
+function readSpec (name, spec) {
+  let filename = spec
+  let exportName
+  if (spec !== null && typeof spec === 'object' && !(spec instanceof URL)) {
+    filename = spec.filename
+    exportName = spec.export
+    if (exportName !== undefined && (typeof exportName !== 'string' || exportName === '')) {
+      throw invalidArg(`tasks.${name}.export must be a non-empty string, got ${describe(exportName)}`)
+    }
+  }
+  if (filename instanceof URL || (typeof filename === 'string' && filename.startsWith('file:'))) {
+    try {
+      filename = fileURLToPath(filename)
+    } catch (error) {
+      throw invalidArg(`tasks.${name} is not a valid file: URL (${error.message})`)
+    }
+  }
+  if (typeof filename !== 'string') {
+    throw invalidArg(`tasks.${name} must be an absolute path, a file: URL or { filename, export }, got ${describe(filename)}`)
+  }
+  if (!path.isAbsolute(filename)) {
+    throw invalidArg(`tasks.${name} must be an absolute path or a file: URL, got the relative path '${filename}'`)
+  }
+  if (!fs.statSync(filename, { throwIfNoEntry: false })?.isFile()) {
+    throw invalidArg(`tasks.${name}: no file at ${filename}`)
+  }
+  return { filename, exportName }
+}
+
+/**
+ * Checks a `tasks` map without a pool (the cluster primary, before its workers build theirs):
+ * returns it with every spec as `{ filename, export }`, which survives JSON.
+ */
+function resolveTaskMap (map, taken) {
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) {
+    throw invalidArg(`tasks must be an object mapping names to task modules, got ${describe(map)}`)
+  }
+  return Object.fromEntries(Object.entries(map).map(([name, spec]) => {
+    if (taken(name)) throw invalidArg(`the task name '${name}' is already taken`)
+    const { filename, exportName } = readSpec(name, spec)
+    return [name, { filename, export: exportName }]
+  }))
+}
+
+/** One pool's JS tasks and workers. */
+class JsTasks {
+  #native
+  #key
+  #options
+  #spinMicros
+  /** name -> index, and per index [index, filename, exportName]. */
+  #index = new Map()
+  #specs = []
+  /** worker index -> { worker, port, error } */
+  #workers = new Map()
+  #nextWorker = 0
+  /** Submitted and not yet settled; workers start while fewer than this (up to jsThreads). */
+  #outstanding = 0
+  #closing = false
+  /** Shared buffers: ids by buffer, and (weakly) by id for workers that start later. */
+  #sharedIds = new WeakMap()
+  #sharedById = new Map()
+  #nextShared = 1
+  #sharedGone = new FinalizationRegistry((id) => {
+    this.#sharedById.delete(id)
+    this.#broadcast({ forget: id })
+  })
+
+  constructor (native, options, spinMicros) {
+    this.#native = native
+    this.#options = options
+    this.#spinMicros = spinMicros
+    this.#key = native.enableJsTasks()
+  }
+
+  /** The registered names, in index order (index = position). */
+  get names () {
+    return [...this.#index.keys()]
+  }
+
+  indexOf (name) {
+    return this.#index.get(name)
+  }
+
+  /** Registers every entry of `map`, or none if any is invalid. `taken(name)` names built-ins. */
+  register (map, taken) {
+    if (map === null || typeof map !== 'object' || Array.isArray(map)) {
+      throw invalidArg(`tasks must be an object mapping names to task modules, got ${describe(map)}`)
+    }
+    const entries = Object.entries(map)
+    if (this.#specs.length + entries.length > MAX_TASKS) {
+      throw invalidArg(`a pool can register at most ${MAX_TASKS} JS tasks`, RangeError)
+    }
+    const read = entries.map(([name, spec]) => {
+      if (name === '') throw invalidArg('a task name must not be empty')
+      if (taken(name) || this.#index.has(name)) throw invalidArg(`the task name '${name}' is already taken`)
+      return [name, readSpec(name, spec)]
+    })
+    for (const [name, { filename, exportName }] of read) {
+      const index = this.#specs.length
+      this.#index.set(name, index)
+      this.#specs.push([index, filename, exportName])
+      this.#broadcast({ task: [index, filename, exportName] })
+    }
+  }
+
+  /**
+   * Encodes `input` and queues task `index`: returns `{ id, keep }` (keep: the shared buffers
+   * the task uses, held until it settles) or `{ error }`.
+   */
+  submit (index, input, options, priority, timeout) {
+    let transfer
+    if (options?.transfer !== undefined) {
+      transfer = options.transfer
+      if (!Array.isArray(transfer) || !transfer.every((buffer) => buffer instanceof ArrayBuffer)) {
+        return { error: invalidArg(`options.transfer must be an array of ArrayBuffers, got ${describe(transfer)}`) }
+      }
+    }
+    const keep = []
+    let bytes
+    try {
+      bytes = encode(input, (buffer) => {
+        keep.push(buffer)
+        return this.#sharedId(buffer)
+      })
+    } catch (error) {
+      return { error: codedError('ERR_INVALID_ARG', `input could not be cloned: ${error.message}`, TypeError) }
+    }
+    const id = this.#native.submitJs(this.#key, index, bytes, priority, timeout)
+    if (typeof id !== 'number') return { error: id }
+    // The input was copied: the transferred buffers end detached in the caller, as with postMessage.
+    if (transfer !== undefined && transfer.length > 0) structuredClone(transfer, { transfer })
+    this.#outstanding++
+    this.#startWorkers()
+    return { id, keep }
+  }
+
+  /** A JS task settled (by any path). */
+  settled () {
+    this.#outstanding--
+  }
+
+  /** The result bytes of a fulfilled task, decoded. */
+  decodeResult (bytes) {
+    return decode(bytes, (id) => this.#sharedById.get(id)?.deref())
+  }
+
+  /** The error a failed JS task rejects with. */
+  error (code, message) {
+    if (code === 'ERR_JS_THROWN' || code === 'ERR_TASK_LOAD') return rebuildError(JSON.parse(message))
+    const error = codedError(code, message, code === 'ERR_INVALID_ARG' ? TypeError : Error)
+    if (code === 'ERR_WORKER_EXITED') {
+      const exit = /exited with code (-?\d+)/.exec(message)
+      if (exit !== null) error.exitCode = Number(exit[1])
+    }
+    return error
+  }
+
+  /**
+   * Task `id` was told to stop (abort now, or its timeout when `runLimit` ms of running pass):
+   * if it still runs `terminateAfter` ms later, its worker is terminated; `isPending()` says
+   * whether its promise is still waiting.
+   */
+  watch (id, runLimit, isPending) {
+    const { terminateAfter } = this.#options
+    const check = () => {
+      if (!isPending()) return
+      const running = this.#native.jsRunning(this.#key, id)
+      const limit = runLimit + terminateAfter
+      if (running !== null && running !== undefined && running[1] >= limit) {
+        this.#workers.get(running[0])?.worker.terminate()
+      } else {
+        // Still queued, or not yet past its limit: look again when it could be.
+        setTimeout(check, running ? Math.max(1, limit - running[1]) : limit).unref()
+      }
+    }
+    setTimeout(check, runLimit === 0 ? terminateAfter : runLimit + terminateAfter).unref()
+  }
+
+  /** Terminates every worker now (destroy): their tasks settle as stopped. */
+  terminateAll () {
+    for (const { worker } of this.#workers.values()) worker.terminate()
+  }
+
+  /** After the engine shut down: stops the workers; resolves once they have exited. */
+  close () {
+    this.#closing = true
+    this.#native.closeJsTasks(this.#key)
+    const exits = [...this.#workers.values()].map(({ worker }) => new Promise((resolve) => {
+      worker.ref() // until it has exited: code after `await pool.close()` must run
+      worker.once('exit', resolve)
+      worker.terminate()
+    }))
+    return Promise.all(exits).then(() => undefined)
+  }
+
+  #sharedId (buffer) {
+    let id = this.#sharedIds.get(buffer)
+    if (id === undefined) {
+      id = this.#nextShared++
+      this.#sharedIds.set(buffer, id)
+      this.#sharedById.set(id, new WeakRef(buffer))
+      this.#sharedGone.register(buffer, id)
+      this.#broadcast({ shared: [id, buffer] })
+    }
+    return id
+  }
+
+  #broadcast (message) {
+    for (const { port } of this.#workers.values()) port.postMessage(message)
+  }
+
+  #startWorkers () {
+    const { jsThreads } = this.#options
+    while (!this.#closing && this.#workers.size < jsThreads && this.#workers.size < this.#outstanding) {
+      if (!this.#start()) break
+    }
+  }
+
+  /** Starts one worker; false if Node refused to (bad execArgv or resourceLimits). */
+  #start () {
+    const index = this.#nextWorker++
+    let worker
+    try {
+      worker = new Worker(WORKER_SCRIPT, this.#options.worker)
+    } catch (error) {
+      // One task waiting for a worker fails with this; the next submit tries again.
+      this.#native.jsWorkerExited(this.#key, index, 1, error.message)
+      return false
+    }
+    worker.unref() // an idle worker never keeps the process alive; a pending task does
+    const { port1, port2 } = new MessageChannel()
+    port1.unref()
+    const record = { worker, port: port1, error: null }
+    this.#workers.set(index, record)
+    const messages = this.#specs.map((task) => ({ task }))
+    for (const [id, ref] of this.#sharedById) {
+      const buffer = ref.deref()
+      if (buffer !== undefined) messages.push({ shared: [id, buffer] })
+    }
+    worker.postMessage({
+      key: this.#key,
+      index,
+      port: port2,
+      messages,
+      spinMicros: this.#spinMicros,
+      idleTimeout: this.#options.idleTimeout
+    }, [port2])
+    worker.on('error', (error) => { record.error = error })
+    worker.on('exit', (code) => {
+      this.#workers.delete(index)
+      port1.close()
+      const why = record.error?.message ?? `the worker exited with code ${code} before it could take tasks`
+      this.#native.jsWorkerExited(this.#key, index, code, why)
+      this.#startWorkers()
+    })
+    return true
+  }
+}
+
+module.exports = { JsTasks, validateJsOptions, resolveTaskMap, JS_DEFAULTS }

@@ -1,0 +1,228 @@
+'use strict'
+
+// One JS worker of a pool. It takes tasks from its native slot (never from a message per task):
+// after each task it polls the slot for `spinMicros`, then returns to its event loop, where a
+// pool thread wakes it through a threadsafe function when it hands over the next task. So the
+// loop runs timers and I/O between tasks, and `terminate()` always finds JS or an idle loop,
+// never a thread blocked in native code. See src/js_tasks/README.md.
+
+const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
+const { pathToFileURL } = require('node:url')
+const { performance } = require('node:perf_hooks')
+const { JsWorkerPort } = require('../../binding.js')
+const { encode, decode, describeError } = require('./codec.js')
+
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
+
+/** Registered tasks by index: { filename, exportName, fn, loading }. */
+const tasks = []
+/** SharedArrayBuffers from the main thread by id, and their ids. */
+const shared = new Map()
+const sharedIds = new WeakMap()
+let messages = null
+let port = null
+let spinMs = 0
+let idleTimeout = Infinity
+let idleTimer = null
+/** The task running now: { controller, signal } (signal made on first use); null when idle. */
+let current = null
+let busy = false
+
+parentPort.once('message', (boot) => {
+  messages = boot.port
+  messages.unref()
+  spinMs = boot.spinMicros / 1000
+  idleTimeout = boot.idleTimeout
+  for (const message of boot.messages) handle(message)
+  process.on('exit', (code) => port?.exiting(code))
+  port = new JsWorkerPort(boot.key, boot.index, onWake)
+  drain()
+})
+
+/** A message from the main thread: a task registered, or a shared buffer made known or dropped. */
+function handle (message) {
+  if (message.task !== undefined) {
+    const [index, filename, exportName] = message.task
+    tasks[index] = { filename, exportName, fn: null, loading: null }
+  } else if (message.shared !== undefined) {
+    const [id, buffer] = message.shared
+    shared.set(id, buffer)
+    sharedIds.set(buffer, id)
+  } else if (message.forget !== undefined) {
+    shared.delete(message.forget)
+  }
+}
+
+function readMessages () {
+  for (let received = receiveMessageOnPort(messages); received !== undefined; received = receiveMessageOnPort(messages)) {
+    handle(received.message)
+  }
+}
+
+function bufferOf (id) {
+  if (!shared.has(id)) readMessages() // posted before the task was queued, so it is there now
+  return shared.get(id)
+}
+
+function idOf (buffer) {
+  const id = sharedIds.get(buffer)
+  if (id === undefined) {
+    throw new TypeError('a SharedArrayBuffer created inside a task cannot be returned; pass one in with the input')
+  }
+  return id
+}
+
+/** A pool thread handed over a task while this worker slept, or aborted the running task. */
+function onWake () {
+  if (idleTimer !== null) {
+    clearTimeout(idleTimer)
+    idleTimer = null
+  }
+  if (current !== null && current.signal !== null && port.aborted()) current.controller.abort(stopReason())
+  if (!busy) drain()
+}
+
+/** Runs tasks while they come; returns when it goes to sleep or a task awaits. */
+function drain () {
+  for (;;) {
+    let job = port.take()
+    if (job == null) {
+      const until = performance.now() + spinMs
+      do job = port.take(); while (job == null && performance.now() < until)
+      if (job == null) {
+        if (!port.sleep()) continue
+        readMessages()
+        if (idleTimeout !== Infinity) idleTimer = setTimeout(retire, idleTimeout)
+        return
+      }
+    }
+    const pending = run(job[0], job[1])
+    if (pending !== undefined) {
+      busy = true
+      pending.then(() => {
+        busy = false
+        drain()
+      })
+      return
+    }
+  }
+}
+
+function retire () {
+  idleTimer = null
+  if (port.retire()) {
+    messages.close() // nothing keeps the loop alive now: the worker exits with code 0
+  } else {
+    drain()
+  }
+}
+
+/** Runs one task; returns a promise when it is asynchronous. */
+function run (index, input) {
+  const task = tasks[index] ?? (readMessages(), tasks[index])
+  if (task.fn === null) {
+    return load(task).then(() => run(index, input), (error) => {
+      port.reject('ERR_TASK_LOAD', JSON.stringify(loadFailure(task, error)))
+    })
+  }
+  const context = { controller: null, signal: null }
+  current = context
+  let result
+  try {
+    result = task.fn(decode(input, bufferOf), {
+      get signal () { return context.signal ?? makeSignal(context) }
+    })
+  } catch (error) {
+    fail(context, error)
+    return undefined
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    return Promise.resolve(result).then((value) => succeed(context, value), (error) => fail(context, error))
+  }
+  succeed(context, result)
+  return undefined
+}
+
+function succeed (context, value) {
+  if (current === context) current = null
+  let bytes
+  try {
+    bytes = encode(value, idOf)
+  } catch (error) {
+    port.reject('ERR_TASK_RESULT', `the task's result could not be cloned: ${error.message}`)
+    return
+  }
+  port.resolve(bytes)
+}
+
+function fail (context, error) {
+  if (current === context) current = null
+  port.reject('ERR_JS_THROWN', JSON.stringify(describeError(error)))
+}
+
+/** An AbortSignal whose `aborted` also reads the native flag, so a synchronous loop sees it. */
+function makeSignal (context) {
+  const controller = new AbortController()
+  const signal = controller.signal
+  Object.defineProperty(signal, 'aborted', {
+    get () {
+      if (abortedGetter.call(signal)) return true
+      if (current !== context || !port.aborted()) return false
+      controller.abort(stopReason())
+      return true
+    }
+  })
+  signal.throwIfAborted = function throwIfAborted () {
+    if (signal.aborted) throw signal.reason
+  }
+  context.controller = controller
+  context.signal = signal
+  return signal
+}
+
+function stopReason () {
+  if (port.stopReason() === 'ERR_TASK_TIMEOUT') {
+    const error = new Error('The task ran past its timeout')
+    error.code = 'ERR_TASK_TIMEOUT'
+    return error
+  }
+  return new DOMException('The operation was aborted', 'AbortError')
+}
+
+/** Loads a task's module once: require() for CommonJS, import() for ES modules. */
+function load (task) {
+  task.loading ??= (async () => {
+    let namespace
+    try {
+      namespace = require(task.filename)
+    } catch (error) {
+      if (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error
+      namespace = await import(pathToFileURL(task.filename).href)
+    }
+    task.fn = pick(namespace, task)
+  })()
+  return task.loading
+}
+
+function pick (namespace, task) {
+  let fn
+  if (task.exportName !== undefined) {
+    fn = namespace?.[task.exportName]
+  } else {
+    fn = typeof namespace === 'function' ? namespace : namespace?.default
+    if (typeof fn !== 'function' && typeof fn?.default === 'function') fn = fn.default // CJS via import()
+  }
+  if (typeof fn !== 'function') {
+    const what = task.exportName === undefined ? 'a default export or module.exports' : `an export named '${task.exportName}'`
+    throw new TypeError(`${task.filename} has no function as ${what}`)
+  }
+  return fn
+}
+
+function loadFailure (task, error) {
+  task.loading = null // a later task tries again (the file may have been fixed)
+  const description = describeError(new Error(`could not load the task module ${task.filename}: ${error?.message ?? error}`))
+  description.props.code = 'ERR_TASK_LOAD'
+  description.cause = describeError(error)
+  return description
+}
