@@ -445,8 +445,11 @@ impl Engine {
     job.token.start_clock(job.timeout);
     let start = self.metrics.started(job.task, job.submitted_at);
     let work = job.work.take().expect("a queued job holds its work until it runs");
-    let result = job.token.check().and_then(|()| catch_panic(|| work(&job.token)));
-    let result = job.token.seal(result);
+    let result = match job.token.check().and_then(|()| catch_panic(|| work(&job.token))) {
+      // The work settled its task itself (a JS task's worker): there is nothing left to seal.
+      Ok(Output::Delivered) => Ok(Output::Delivered),
+      result => job.token.seal(result),
+    };
     self.metrics.finished(job.task, start);
     let id = job.id;
     // Not active any more before JS can see the result, so `stats()` after `await` reads 0.
