@@ -1,7 +1,7 @@
 'use strict'
 
 const { EventEmitter } = require('node:events')
-const binding = require('../binding.js')
+const binding = require('./native.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
 
 const TASK_NAMES = binding.taskNames()
