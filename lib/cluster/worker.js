@@ -46,6 +46,8 @@ class ClusterWorker {
     this.#pool = new Pool({ ...config.pool, threads: config.threadsPerWorker })
   }
 
+  /** Tells the two results of runCluster apart: 'worker' here, 'primary' in a ClusterPrimary. */
+  get role () { return 'worker' }
   get state () { return this.#state }
   get pool () { return this.#pool }
 
