@@ -6,6 +6,7 @@
 
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
@@ -35,13 +36,18 @@ function pack (dir) {
 }
 // package.json's files take a local build (corepool.*.node) so that an install from the repository
 // (`npm install github:...`, which builds through `prepare`) ships it; the published main package
-// leaves it to the platform package, so it is set aside while the main package is packed.
-const local = path.join(root, built[0])
-const aside = `${local}.packing`
-fs.renameSync(local, aside)
+// leaves it to the platform package. So the main package is packed from a copy of its files
+// without the addon (the working tree is left alone: tests running from it keep their addon).
+const [listing] = JSON.parse(run(['pack', '--dry-run', '--json', '--ignore-scripts'], root))
+const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'corepool-pack-'))
 try {
-  pack(root)
+  for (const { path: file } of listing.files) {
+    if (file.endsWith('.node')) continue
+    fs.mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
+    fs.copyFileSync(path.join(root, file), path.join(stage, file))
+  }
+  pack(stage)
 } finally {
-  fs.renameSync(aside, local)
+  fs.rmSync(stage, { recursive: true, force: true })
 }
 pack(platformDir)
