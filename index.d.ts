@@ -161,6 +161,15 @@ export interface PoolOptions {
   workerData?: unknown
 }
 
+/**
+ * Your registered JS tasks, for TypeScript: add them by declaration merging, e.g.
+ * `declare module 'corepool' { interface UserTasks { report: { input: { rows: Row[] }; output: { total: number } } } }`.
+ * A name not declared here is a type error (at run time, an unregistered name is ERR_UNKNOWN_TASK).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface UserTasks {}
+export type UserTaskName = Exclude<keyof UserTasks, TaskName> & string
+
 /** A JS task module: an absolute path, a file: URL, or the file and the name of its export. */
 export type JsTaskSpec = string | URL | { filename: string | URL; export?: string }
 export type JsTaskMap = Record<string, JsTaskSpec>
@@ -238,9 +247,10 @@ export declare class Pool extends EventEmitter {
   execMany<T extends TaskName, I extends TaskMap[T]['input'], O extends ExecOptions & TaskMap[T]['options'] = {}> (task: T, inputs: I[], options?: O & { settled?: false }): Promise<Array<TaskResult<T, I, O>>>
   /** One call for many inputs: one settled entry per input, like Promise.allSettled. */
   execMany<T extends TaskName, I extends TaskMap[T]['input'], O extends ExecOptions & TaskMap[T]['options']> (task: T, inputs: I[], options: O & { settled: true }): Promise<Array<PromiseSettledResult<TaskResult<T, I, O>>>>
-  /** Runs a registered user JS task (any name but a built-in's); resolves with its (structured-cloned) result. */
-  exec<R = unknown, N extends string = string> (task: Exclude<N, TaskName>, input?: unknown, options?: JsExecOptions): Promise<R>
-  execMany<R = unknown, N extends string = string> (task: Exclude<N, TaskName>, inputs: unknown[], options?: JsExecOptions): Promise<R[] | Array<PromiseSettledResult<R>>>
+  /** Runs a registered user JS task, named in `UserTasks`; resolves with its (structured-cloned) result. */
+  exec<N extends UserTaskName> (task: N, input: UserTasks[N]['input'], options?: JsExecOptions): Promise<UserTasks[N]['output']>
+  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options?: JsExecOptions & { settled?: false }): Promise<Array<UserTasks[N]['output']>>
+  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options: JsExecOptions & { settled: true }): Promise<Array<PromiseSettledResult<UserTasks[N]['output']>>>
   /** Registers user JS task modules; throws ERR_INVALID_ARG for a taken name, a relative path or a missing file. */
   register (tasks: JsTaskMap): void
   stats (): PoolStats

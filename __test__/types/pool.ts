@@ -77,3 +77,18 @@ export async function batches () {
 
 // The exported helper type agrees with exec.
 export const named: [Equal<TaskResult<'sha256'>, string>, Equal<TaskResult<'sha256', Buffer, { encoding: 'buffer' }>, Buffer>] = [true, true]
+
+// User JS tasks are typed by declaration merging (js-task-modules-load-as-commonjs-esm-and-named-exports).
+declare module 'corepool' {
+  interface UserTasks { report: { input: { rows: number[] }; output: { total: number } } }
+}
+export async function userTasks () {
+  const report = await pool.exec('report', { rows: [1, 2] })
+  const many = await pool.execMany('report', [{ rows: [] }])
+  const t: [Equal<typeof report, { total: number }>, Equal<typeof many, Array<{ total: number }>>] = [true, true]
+  // @ts-expect-error the input is the declared one
+  await pool.exec('report', { rows: 'x' })
+  // @ts-expect-error a name neither built in nor declared
+  await pool.exec('render', {})
+  return t
+}
