@@ -80,6 +80,8 @@ export interface ClusterStats {
 }
 
 export interface ClusterPrimary extends EventEmitter {
+  /** 'primary' in the process that forks; narrows runCluster's result. */
+  readonly role: 'primary'
   /** Resolves when every worker has been ready once (or is errored) and the stats endpoint listens. */
   readonly ready: Promise<ClusterStats>
   readonly statsAddress: { address: string, port: number, family: string } | null
@@ -95,6 +97,8 @@ export interface ClusterPrimary extends EventEmitter {
 }
 
 export interface ClusterWorker {
+  /** 'worker' in a forked worker (or a process PM2 started); narrows runCluster's result. */
+  readonly role: 'worker'
   readonly state: 'starting' | 'ready' | 'draining' | 'closed'
   readonly pool: Pool
   readonly ready: Promise<void>

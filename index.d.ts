@@ -12,6 +12,21 @@ export interface FileInput { path: string }
 export type MemoryBytes = Buffer | ArrayBufferView | ArrayBuffer | string
 
 export interface DigestOptions { encoding?: 'hex' | 'base64' | 'buffer' }
+
+declare const encodedResult: unique symbol
+/** In TaskMap: a result that is a string ('hex' by default, or 'base64'), or a Buffer with `encoding: 'buffer'`. */
+export interface Encoded { readonly [encodedResult]: true }
+declare const inputTypedResult: unique symbol
+/** In TaskMap: a result of the same typed-array type as the input. */
+export interface SameTypeAsInput { readonly [inputTypedResult]: true }
+
+/** A digest for options `O`: a Buffer for `{ encoding: 'buffer' }`, a string for 'hex', 'base64' or none. */
+export type Digest<O> = O extends { encoding: 'buffer' } ? Buffer
+  : 'encoding' extends keyof O ? (O extends { encoding?: 'hex' | 'base64' } ? string : string | Buffer)
+    : string
+
+/** What a task with `options.destination` resolves with: the file written and its size. */
+export interface Written { path: string; bytesWritten: number }
 export interface XxhOptions extends DigestOptions { /** 0 to 2^53 - 1; default 0. */ seed?: number }
 export interface HmacOptions extends DigestOptions { /** Required; any length. */ key: MemoryBytes }
 export interface Argon2HashOptions {
@@ -54,25 +69,25 @@ export interface TaskMap {
   fib: { input: number; options: {}; output: number }
   /** Number of primes p <= n; n <= 2^36. */
   countPrimes: { input: number; options: {}; output: number }
-  md5: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  sha1: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  sha256: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  sha384: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  sha512: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  'sha3-256': { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  blake3: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  xxh64: { input: BytesInput; options: XxhOptions; output: string | Buffer }
-  xxh3: { input: BytesInput; options: XxhOptions; output: string | Buffer }
-  'xxh3-128': { input: BytesInput; options: XxhOptions; output: string | Buffer }
-  crc32: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  crc32c: { input: BytesInput; options: DigestOptions; output: string | Buffer }
-  'hmac-sha256': { input: BytesInput; options: HmacOptions; output: string | Buffer }
-  'hmac-sha512': { input: BytesInput; options: HmacOptions; output: string | Buffer }
+  md5: { input: BytesInput; options: DigestOptions; output: Encoded }
+  sha1: { input: BytesInput; options: DigestOptions; output: Encoded }
+  sha256: { input: BytesInput; options: DigestOptions; output: Encoded }
+  sha384: { input: BytesInput; options: DigestOptions; output: Encoded }
+  sha512: { input: BytesInput; options: DigestOptions; output: Encoded }
+  'sha3-256': { input: BytesInput; options: DigestOptions; output: Encoded }
+  blake3: { input: BytesInput; options: DigestOptions; output: Encoded }
+  xxh64: { input: BytesInput; options: XxhOptions; output: Encoded }
+  xxh3: { input: BytesInput; options: XxhOptions; output: Encoded }
+  'xxh3-128': { input: BytesInput; options: XxhOptions; output: Encoded }
+  crc32: { input: BytesInput; options: DigestOptions; output: Encoded }
+  crc32c: { input: BytesInput; options: DigestOptions; output: Encoded }
+  'hmac-sha256': { input: BytesInput; options: HmacOptions; output: Encoded }
+  'hmac-sha512': { input: BytesInput; options: HmacOptions; output: Encoded }
   'argon2.hash': { input: MemoryBytes; options: Argon2HashOptions; output: string }
   'argon2.verify': { input: VerifyInput; options: {}; output: boolean }
   'bcrypt.hash': { input: MemoryBytes; options: BcryptHashOptions; output: string }
   'bcrypt.verify': { input: VerifyInput; options: {}; output: boolean }
-  scrypt: { input: MemoryBytes; options: ScryptOptions; output: string | Buffer }
+  scrypt: { input: MemoryBytes; options: ScryptOptions; output: Encoded }
   gzip: { input: BytesInput; options: CompressOptions; output: Buffer }
   gunzip: { input: BytesInput; options: DecompressOptions; output: Buffer }
   deflate: { input: BytesInput; options: CompressOptions; output: Buffer }
@@ -84,7 +99,7 @@ export interface TaskMap {
   zstdCompress: { input: BytesInput; options: CompressOptions; output: Buffer }
   zstdDecompress: { input: BytesInput; options: DecompressOptions; output: Buffer }
   /** A sorted copy of the same type, or the input itself sorted when `inPlace`. */
-  sort: { input: NumericArray; options: { inPlace?: boolean }; output: NumericArray }
+  sort: { input: NumericArray; options: { inPlace?: boolean }; output: SameTypeAsInput }
   stats: { input: NumericArray; options: { sample?: boolean; percentiles?: number[] }; output: StatsResult }
   /** Does nothing: measures the pool's own overhead. */
   noop: { input: unknown; options: {}; output: undefined }
@@ -99,9 +114,26 @@ export interface ExecOptions {
   timeout?: number
   /** Queue priority; lower levels age so they never starve. Default 'normal'. */
   priority?: 'high' | 'normal' | 'low'
-  /** For tasks whose result is bytes: write it to this file and resolve with `{ path, bytesWritten }`. */
-  destination?: FileInput
 }
+
+/**
+ * `destination` where the result is bytes: a Buffer result (compression), or a digest with
+ * `encoding: 'buffer'`. The task then writes the file and resolves with `Written`.
+ */
+export type DestinationOptions<Output> =
+  [Output] extends [Buffer] ? { destination?: FileInput }
+    : [Output] extends [Encoded] ? { destination?: undefined } | { encoding: 'buffer'; destination: FileInput }
+      : { destination?: undefined }
+
+/** Every option `exec` takes for `task`: the common ones, the task's own, and `destination` where it applies. */
+export type TaskOptions<T extends TaskName> = ExecOptions & TaskMap[T]['options'] & DestinationOptions<TaskMap[T]['output']>
+
+/** What `exec(task, input, options)` resolves with, for that input's and those options' types. */
+export type TaskResult<T extends TaskName, I = TaskMap[T]['input'], O = {}> =
+  O extends { destination: FileInput } ? Written
+    : [TaskMap[T]['output']] extends [Encoded] ? Digest<O>
+      : [TaskMap[T]['output']] extends [SameTypeAsInput] ? I
+        : TaskMap[T]['output']
 
 export interface PoolOptions {
   /** Pool threads. Default: availableCores(). 1 to 1024. */
@@ -128,6 +160,15 @@ export interface PoolOptions {
   execArgv?: string[]
   workerData?: unknown
 }
+
+/**
+ * Your registered JS tasks, for TypeScript: add them by declaration merging, e.g.
+ * `declare module 'corepool' { interface UserTasks { report: { input: { rows: Row[] }; output: { total: number } } } }`.
+ * A name not declared here is a type error (at run time, an unregistered name is ERR_UNKNOWN_TASK).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface UserTasks {}
+export type UserTaskName = Exclude<keyof UserTasks, TaskName> & string
 
 /** A JS task module: an absolute path, a file: URL, or the file and the name of its export. */
 export type JsTaskSpec = string | URL | { filename: string | URL; export?: string }
@@ -199,14 +240,17 @@ export declare class Pool extends EventEmitter {
   readonly threads: number
   /** True while the queue holds maxQueue tasks or more; 'drain' is emitted when it falls below. */
   readonly needsDrain: boolean
-  exec<T extends TaskName> (task: T, input: TaskMap[T]['input'], options?: ExecOptions & TaskMap[T]['options']): Promise<TaskMap[T]['output']>
+  /** `noop` takes any input, or none. */
+  exec (task: 'noop', input?: unknown, options?: ExecOptions): Promise<undefined>
+  exec<T extends TaskName, I extends TaskMap[T]['input'], O extends TaskOptions<T> = {}> (task: T, input: I, options?: O): Promise<TaskResult<T, I, O>>
   /** One call for many inputs: results in order (rejects with the first failure). */
-  execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options?: ExecOptions & TaskMap[T]['options'] & { settled?: false }): Promise<Array<TaskMap[T]['output']>>
+  execMany<T extends TaskName, I extends TaskMap[T]['input'], O extends ExecOptions & TaskMap[T]['options'] = {}> (task: T, inputs: I[], options?: O & { settled?: false }): Promise<Array<TaskResult<T, I, O>>>
   /** One call for many inputs: one settled entry per input, like Promise.allSettled. */
-  execMany<T extends TaskName> (task: T, inputs: Array<TaskMap[T]['input']>, options: ExecOptions & TaskMap[T]['options'] & { settled: true }): Promise<Array<PromiseSettledResult<TaskMap[T]['output']>>>
-  /** Runs a registered user JS task; resolves with its (structured-cloned) result. */
-  exec<R = unknown> (task: string, input?: unknown, options?: JsExecOptions): Promise<R>
-  execMany<R = unknown> (task: string, inputs: unknown[], options?: JsExecOptions): Promise<R[] | Array<PromiseSettledResult<R>>>
+  execMany<T extends TaskName, I extends TaskMap[T]['input'], O extends ExecOptions & TaskMap[T]['options']> (task: T, inputs: I[], options: O & { settled: true }): Promise<Array<PromiseSettledResult<TaskResult<T, I, O>>>>
+  /** Runs a registered user JS task, named in `UserTasks`; resolves with its (structured-cloned) result. */
+  exec<N extends UserTaskName> (task: N, input: UserTasks[N]['input'], options?: JsExecOptions): Promise<UserTasks[N]['output']>
+  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options?: JsExecOptions & { settled?: false }): Promise<Array<UserTasks[N]['output']>>
+  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options: JsExecOptions & { settled: true }): Promise<Array<PromiseSettledResult<UserTasks[N]['output']>>>
   /** Registers user JS task modules; throws ERR_INVALID_ARG for a taken name, a relative path or a missing file. */
   register (tasks: JsTaskMap): void
   stats (): PoolStats
@@ -223,4 +267,6 @@ export declare class Pool extends EventEmitter {
 /** The cores this process may really use (respects CPU affinity and cgroup quota). */
 export declare function availableCores (): number
 
-export declare const defaults: Readonly<Required<Pick<PoolOptions, 'threads' | 'spinMicros' | 'maxQueue' | 'niceIncrement'>>>
+export declare const defaults: Readonly<Required<Pick<PoolOptions, 'threads' | 'spinMicros' | 'maxQueue' | 'niceIncrement' | 'recordTimings'>>>
+
+export { runCluster } from './cluster'

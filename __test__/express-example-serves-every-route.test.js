@@ -39,6 +39,10 @@ test('the Express example starts for real and answers every route', async (t) =>
   const primaryLine = await app.waitFor((e) => e.event === 'line' && e.line.startsWith('cluster stats on '))
   const statsPort = Number(primaryLine.line.match(/:(\d+)\//)[1])
 
+  const primaryStarted = await app.waitFor((e) => e.event === 'line' && e.line.startsWith('primary '))
+  assert.match(primaryStarted.line, /^primary \d+: 2 workers x 1 thread on a budget of \d+ cores?$/)
+  const index = JSON.parse((await get(port, '/')).body)
+  assert.deepEqual(Object.keys(index.routes), ['GET /', 'GET /ping', 'GET /io', 'GET /hash', 'POST /hash', 'GET /fib/:n', 'GET /gzip', 'GET /report?rows=N', 'GET /stats'])
   assert.deepEqual(await get(port, '/ping').then((r) => [r.status, r.body]), [200, 'pong'])
   assert.deepEqual(JSON.parse((await get(port, '/io')).body), { name: 'corepool', waitedMs: 10 })
 

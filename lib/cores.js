@@ -1,6 +1,6 @@
 'use strict'
 
-const binding = require('../binding.js')
+const binding = require('./native.js')
 
 /** The cores this process may really use, respecting CPU affinity and cgroup quota. */
 function availableCores () {

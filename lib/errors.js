@@ -2,7 +2,7 @@
 
 // Every error corepool makes: one place that maps codes to Error objects.
 
-const binding = require('../binding.js')
+const binding = require('./native.js')
 
 /** An Error (or subclass) with a stable `code`. */
 function codedError (code, message, Base = Error, options) {

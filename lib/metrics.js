@@ -11,7 +11,7 @@
 
 const http = require('node:http')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
-const binding = require('../binding.js')
+const binding = require('./native.js')
 const { Pool, kTimings } = require('./pool.js')
 const { invalidArg, codedError, describe } = require('./errors.js')
 

@@ -1,7 +1,7 @@
 'use strict'
 
 const { EventEmitter } = require('node:events')
-const binding = require('../binding.js')
+const binding = require('./native.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
 const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, rejectUnknown } = require('./options.js')
 const { forEachFailure, FailureCursor } = require('./settle.js')

@@ -6,9 +6,8 @@
 //   node examples/express/server.js        (or: npm run demo)
 //   PORT=3000 HOST=127.0.0.1 STATS_PORT=9464 WORKERS=<n> THREADS=<n>
 //
-// Routes: GET /ping, GET /io, GET /hash (sha256 of a 64 KiB buffer; POST /hash hashes the body),
-// GET /fib/:n, GET /gzip, GET /report?rows=N (a user JS task, ./report.js), GET /stats (this worker). The primary serves the whole cluster's stats
-// on STATS_PORT: / (JSON) and /metrics (Prometheus).
+// Routes: see ROUTES (GET / lists them). The primary serves the whole cluster's stats on
+// STATS_PORT: / (JSON) and /metrics (Prometheus).
 
 const fs = require('node:fs/promises')
 const zlib = require('node:zlib')
@@ -32,9 +31,23 @@ const gzip = promisify(zlib.gzip)
 // User JS tasks run on the same pool threads' budget, on JS workers the pool starts lazily.
 const tasks = { report: require.resolve('./report.js') }
 
+const ROUTES = {
+  'GET /': 'this list',
+  'GET /ping': "'pong', straight from the event loop",
+  'GET /io': 'I/O with plain async/await: a file read and a simulated 10 ms database call',
+  'GET /hash': 'sha256 of a 64 KiB buffer, on the pool',
+  'POST /hash': 'sha256 of the request body (any content type, up to 8 MB), on the pool',
+  'GET /fib/:n': 'Fibonacci number n (0 to 78), on the pool',
+  'GET /gzip': 'a 64 KiB buffer, gzipped on the pool',
+  'GET /report?rows=N': 'an HTML report rendered by a user JS task (./report.js), on the pool',
+  'GET /stats': "this worker's pool stats and memory"
+}
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
+
 const primary = runCluster({ workers: int('WORKERS'), threadsPerWorker: int('THREADS'), statsPort: STATS_PORT, pool: { tasks } }, ({ pool, worker, threads, onShutdown }) => {
   const app = express()
 
+  app.get('/', (req, res) => res.json({ routes: ROUTES }))
   app.get('/ping', (req, res) => res.send('pong'))
 
   // I/O: plain async/await, no pool (a file read and a simulated 10 ms database call).
@@ -80,16 +93,16 @@ const primary = runCluster({ workers: int('WORKERS'), threadsPerWorker: int('THR
 
   const server = app.listen(PORT, HOST, () => {
     const { port } = server.address()
-    console.log(`worker ${worker} (pid ${process.pid}, ${threads} pool thread${threads === 1 ? '' : 's'}) listening on http://${HOST}:${port}`)
+    console.log(`worker ${worker} (pid ${process.pid}, ${plural(threads, 'pool thread')}) listening on http://${HOST}:${port}`)
   })
   onShutdown(() => console.log(`worker ${worker} (pid ${process.pid}) drained`))
   return server
 })
 
-if (typeof primary.reload === 'function') {
+if (primary.role === 'primary') {
   primary.on('restart', ({ worker, delay }) => console.log(`worker ${worker} exited unexpectedly; restarting in ${delay} ms`))
   primary.ready.then((stats) => {
-    console.log(`primary ${process.pid}: ${stats.workers.length} workers x ${stats.threadsPerWorker} threads on a budget of ${stats.budget} cores`)
+    console.log(`primary ${process.pid}: ${plural(stats.workers.length, 'worker')} x ${plural(stats.threadsPerWorker, 'thread')} on a budget of ${plural(stats.budget, 'core')}`)
     const address = primary.statsAddress
     if (address !== null) console.log(`cluster stats on http://${address.address}:${address.port}/ and /metrics`)
   })

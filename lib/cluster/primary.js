@@ -79,6 +79,8 @@ class ClusterPrimary extends EventEmitter {
     }
   }
 
+  /** Tells the two results of runCluster apart: 'primary' here, 'worker' in a ClusterWorker. */
+  get role () { return 'primary' }
   get options () { return this.#options }
 
   /** The stats endpoint's address ({ address, port }) once it listens, else null. */

@@ -51,6 +51,8 @@ class ClusterWorker {
     defaultMetrics() // loads prom-client, if installed, before the event-loop sampler starts
   }
 
+  /** Tells the two results of runCluster apart: 'worker' here, 'primary' in a ClusterPrimary. */
+  get role () { return 'worker' }
   get state () { return this.#state }
   get pool () { return this.#pool }
 

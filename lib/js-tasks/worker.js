@@ -9,7 +9,7 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { JsWorkerPort } = require('../../binding.js')
+const { JsWorkerPort } = require('../native.js')
 const { encode, decode, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
