@@ -382,11 +382,11 @@ mod tests {
   use std::sync::atomic::AtomicUsize;
   use std::thread;
 
+  /// What `run` returned, and what the worker delivered.
+  type RunAndDelivered = (Result<Output, TaskError>, Option<Result<Output, TaskError>>);
+
   /// Runs a task on a thread; returns what `run` returned and what was delivered.
-  fn spawn_run(
-    dispatcher: &Arc<Dispatcher>,
-    token: CancelToken,
-  ) -> thread::JoinHandle<(Result<Output, TaskError>, Option<Result<Output, TaskError>>)> {
+  fn spawn_run(dispatcher: &Arc<Dispatcher>, token: CancelToken) -> thread::JoinHandle<RunAndDelivered> {
     let dispatcher = dispatcher.clone();
     thread::spawn(move || {
       let delivered = Arc::new(Mutex::new(None));
