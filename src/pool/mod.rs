@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 pub use cancel::CancelToken;
 pub use error::{EngineError, TaskError};
-pub use histogram::{Histogram, Summary, Timings, EXPORT_BOUNDS_NANOS};
+pub use histogram::{Histogram, Snapshot, Summary, Timings, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
 pub use job::{AfterHook, Output, TaskId, Work};
 pub use metrics::{BusySnapshot, Metrics};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
