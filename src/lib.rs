@@ -18,7 +18,7 @@ use napi_derive::napi;
 
 use bridge::{Bridge, SharedBridge, Submitted};
 use js::{Js, Kind};
-use pool::{CancelOutcome, EngineConfig, Priority, Summary, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
+use pool::{CancelOutcome, EngineConfig, Priority, SchedulingPolicy, Summary, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
 use tasks::BatchMode;
 
 /// A registered task, as `lib/pool.js` sees it.
@@ -60,8 +60,27 @@ pub struct PoolConfig {
   /// `Infinity` for no limit.
   pub max_queue: f64,
   pub nice_increment: u32,
+  pub scheduling_policy: ThreadPolicy,
   /// Whether queue wait and run time are measured (histograms, utilization).
   pub record_timings: bool,
+}
+
+/// `schedulingPolicy` of a pool: its threads' Linux scheduling policy.
+#[napi(string_enum = "lowercase")]
+pub enum ThreadPolicy {
+  Normal,
+  Batch,
+  Idle,
+}
+
+impl From<ThreadPolicy> for SchedulingPolicy {
+  fn from(policy: ThreadPolicy) -> Self {
+    match policy {
+      ThreadPolicy::Normal => SchedulingPolicy::Normal,
+      ThreadPolicy::Batch => SchedulingPolicy::Batch,
+      ThreadPolicy::Idle => SchedulingPolicy::Idle,
+    }
+  }
 }
 
 /// `options.priority` of a task.
@@ -163,6 +182,7 @@ impl NativePool {
       max_queue: if config.max_queue.is_finite() { config.max_queue as usize } else { usize::MAX },
       task_count: tasks::registry().len() + js_tasks::MAX_TASKS,
       nice_increment: config.nice_increment as i32,
+      policy: config.scheduling_policy.into(),
       record_timings: config.record_timings,
     };
     // SAFETY: `env` is this callback's env, and lib/pool.js passes a function as `onSettle`.
