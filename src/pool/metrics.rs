@@ -11,7 +11,8 @@ use std::time::Instant;
 use super::histogram::{Timings, TimingsSnapshot};
 use super::TaskId;
 
-/// One pool thread's busy time. Invariant: only its own thread writes it.
+/// One pool thread's busy time. Invariant: only its own thread writes it, so it updates with plain
+/// loads and stores, like `Histogram::record`.
 #[derive(Default)]
 struct ThreadClock {
   /// Busy nanoseconds of the tasks this thread finished.
@@ -54,8 +55,13 @@ pub struct Metrics {
   generation: AtomicU64,
   /// Serialises recording into the last shard, which threads outside the pool share.
   outside: std::sync::Mutex<()>,
-  queue_high_water: AtomicUsize,
+  /// Written by the submitting thread; on a cache line of its own, away from what pool threads read.
+  queue_high_water: HighWater,
 }
+
+#[repr(align(64))]
+#[derive(Default)]
+struct HighWater(AtomicUsize);
 
 /// When a task started running, as `Metrics::started` saw it; `None` with recording off.
 pub type RunStart = Option<Instant>;
@@ -73,7 +79,7 @@ impl Metrics {
         .collect(),
       generation: AtomicU64::new(0),
       outside: std::sync::Mutex::new(()),
-      queue_high_water: AtomicUsize::new(0),
+      queue_high_water: HighWater::default(),
     }
   }
 
@@ -88,7 +94,10 @@ impl Metrics {
 
   /// The queue holds `queued` tasks after a push.
   pub fn queued(&self, queued: usize) {
-    self.queue_high_water.fetch_max(queued, Ordering::Relaxed);
+    // Read first: in a steady state the mark does not move, and a read does not take the line.
+    if queued > self.queue_high_water.0.load(Ordering::Relaxed) {
+      self.queue_high_water.0.fetch_max(queued, Ordering::Relaxed);
+    }
   }
 
   /// A task leaves the queue and starts running on the current pool thread.
@@ -98,7 +107,9 @@ impl Metrics {
     let wait = now.saturating_duration_since(submitted);
     self.record(task, |timings| timings.wait.record(wait));
     if let Some(clock) = self.current_thread() {
-      if clock.depth.fetch_add(1, Ordering::Relaxed) == 0 {
+      let depth = clock.depth.load(Ordering::Relaxed);
+      clock.depth.store(depth + 1, Ordering::Relaxed);
+      if depth == 0 {
         clock.running_since.store(self.nanos_at(now) + 1, Ordering::Relaxed);
       }
     }
@@ -112,9 +123,15 @@ impl Metrics {
     let run = now.saturating_duration_since(start);
     self.record(task, |timings| timings.run.record(run));
     if let Some(clock) = self.current_thread() {
-      if clock.depth.fetch_sub(1, Ordering::Relaxed) == 1 {
-        let since = clock.running_since.swap(0, Ordering::Relaxed).saturating_sub(1);
-        clock.busy_nanos.fetch_add(self.nanos_at(now).saturating_sub(since), Ordering::Relaxed);
+      let depth = clock.depth.load(Ordering::Relaxed).saturating_sub(1);
+      clock.depth.store(depth, Ordering::Relaxed);
+      if depth == 0 {
+        let since = clock.running_since.load(Ordering::Relaxed).saturating_sub(1);
+        let busy = clock.busy_nanos.load(Ordering::Relaxed) + self.nanos_at(now).saturating_sub(since);
+        // A reader between the two stores misses this task for a moment, which never shows a
+        // thread busier than the time elapsed.
+        clock.running_since.store(0, Ordering::Relaxed);
+        clock.busy_nanos.store(busy, Ordering::Relaxed);
       }
     }
   }
@@ -135,7 +152,7 @@ impl Metrics {
   }
 
   pub fn queue_high_water(&self) -> usize {
-    self.queue_high_water.load(Ordering::Relaxed)
+    self.queue_high_water.0.load(Ordering::Relaxed)
   }
 
   /// Busy time per thread since the last reset, counting running tasks up to now.
@@ -154,7 +171,7 @@ impl Metrics {
   /// counting utilization afresh.
   pub fn reset(&self, queued_now: usize) {
     self.generation.fetch_add(1, Ordering::AcqRel);
-    self.queue_high_water.store(queued_now, Ordering::Relaxed);
+    self.queue_high_water.0.store(queued_now, Ordering::Relaxed);
     let now = self.nanos_at(Instant::now());
     for (clock, at_reset) in self.threads.iter().zip(&self.busy_at_reset) {
       at_reset.store(self.busy_until(clock, now), Ordering::Relaxed);
