@@ -142,7 +142,7 @@ export interface PoolOptions {
   spinMicros?: number
   /** Queued tasks beyond this reject with ERR_QUEUE_FULL. Default Infinity. */
   maxQueue?: number
-  /** Nice levels added to each pool thread (Linux), so the event loop wins the CPU. Default 0. 0 to 19. */
+  /** Nice levels added to each pool thread (Linux), so the event loop and libuv win the CPU. Default 19. 0 to 19. */
   niceIncrement?: number
   /**
    * The pool threads' Linux scheduling policy: 'normal' (SCHED_OTHER), 'batch' (SCHED_BATCH) or

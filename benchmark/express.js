@@ -25,7 +25,7 @@ const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i 
 const DURATION = Number(arg('duration', 5))
 const ROUNDS = Number(arg('rounds', 2))
 const CONNECTIONS = Number(arg('connections', 32))
-const MODES = arg('only', 'main,piscina,cluster-nopool,corepool,corepool-nice').split(',')
+const MODES = arg('only', 'main,piscina,cluster-nopool,corepool,corepool-nice0').split(',')
 const RATES = arg('rates', '500,1000,2000').split(',').filter(Boolean).map(Number)
 const RATE_MODES = arg('rate-only', 'main,piscina,cluster-nopool,corepool').split(',')
 const ROUTES = ['/hash', '/fib']

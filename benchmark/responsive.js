@@ -4,7 +4,8 @@
 // a mix of fib, sha256 and gzip kept 4 deep per thread. Per candidate:
 // - the event loop's delay p99 (monitorEventLoopDelay, 1 ms resolution) and the pool's throughput;
 // - `fs.readFile` p99 of a 64 KiB file, as a multiple of its p99 with the pool idle.
-// Run: node benchmark/responsive.js [seconds per phase, default 3] [rounds, default 3]
+// Run: node benchmark/responsive.js [seconds per phase, default 3] [rounds, default 3] [candidates]
+// where candidates is a comma-separated list of name prefixes (default: all).
 
 const crypto = require('node:crypto')
 const fs = require('node:fs')
@@ -95,7 +96,8 @@ async function child (name) {
 
 function main () {
   header(`Responsiveness while the pool is saturated (${SECONDS} s per phase, ${ROUNDS} fresh processes per candidate, load ${os.loadavg()[0].toFixed(2)})`)
-  const names = Object.keys(candidates)
+  const wanted = process.argv[4]?.split(',')
+  const names = Object.keys(candidates).filter((name, i) => i === 0 || !wanted || wanted.some((prefix) => name.startsWith(prefix)))
   const results = Object.fromEntries(names.map((name) => [name, []]))
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < names.length; i++) {

@@ -22,7 +22,7 @@ const POOL_OPTIONS = {
   threads: { default: availableCores(), check: integerIn(1, MAX_THREADS) },
   spinMicros: { default: 20, check: integerIn(0, MAX_SPIN_MICROS) },
   maxQueue: { default: Infinity, check: checkQueueLength },
-  niceIncrement: { default: 0, check: integerIn(0, MAX_NICE_INCREMENT) },
+  niceIncrement: { default: 19, check: integerIn(0, MAX_NICE_INCREMENT) },
   schedulingPolicy: { default: 'normal', check: oneOf(['normal', 'batch', 'idle']) },
   recordTimings: { default: true, check: checkBoolean }
 }
