@@ -10,8 +10,11 @@ const { Worker, MessageChannel } = require('node:worker_threads')
 const { fileURLToPath } = require('node:url')
 const { encode, decode, rebuildError } = require('./codec.js')
 const { codedError, invalidArg, describe } = require('../errors.js')
+const { bindingFile } = require('../with-binding.js')
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
+/** The addon file a worker loads its JsWorkerPort from: this realm's (lib/with-binding.js). */
+let workerBinding
 /** Must match `MAX_TASKS` in src/js_tasks/mod.rs (stats slots reserved per pool). */
 const MAX_TASKS = 256
 
@@ -298,7 +301,9 @@ class JsTasks {
       const buffer = ref.deref()
       if (buffer !== undefined) messages.push({ shared: [id, buffer] })
     }
+    workerBinding ??= bindingFile(require('../native.js'))
     worker.postMessage({
+      binding: workerBinding,
       key: this.#key,
       index,
       port: port2,

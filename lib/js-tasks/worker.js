@@ -9,7 +9,6 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { JsWorkerPort } = require('../native.js')
 const { encode, decode, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
@@ -35,6 +34,8 @@ parentPort.once('message', (boot) => {
   idleTimeout = boot.idleTimeout
   for (const message of boot.messages) handle(message)
   process.on('exit', (code) => port?.exiting(code))
+  // The pool's own addon: corepool's, or one built on corepool-core (lib/with-binding.js).
+  const { JsWorkerPort } = require(boot.binding)
   port = new JsWorkerPort(boot.key, boot.index, onWake)
   drain()
 })
