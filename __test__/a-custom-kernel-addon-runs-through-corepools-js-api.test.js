@@ -47,6 +47,15 @@ test('invalid input, unknown options and the kernel\'s own error reject with the
   assert.deepEqual(await pool.exec('levenshtein', input, { maxCells: 4 }), Uint32Array.of(1, 1, 1, 1))
 })
 
+test('the API\'s own metrics module renders a custom pool\'s kernel stats as Prometheus text', async (t) => {
+  const pool = new Pool({ threads: 1 })
+  t.after(() => pool.close())
+  await pool.exec('levenshtein', { left: ['a'], right: ['b'] })
+  const text = await corepool.withBinding(addon).metrics.text(pool)
+  assert.match(text, /^corepool_tasks_total\{task="levenshtein",outcome="completed"\} 1$/m)
+  assert.throws(() => require('../lib/metrics.js').register(pool), { code: 'ERR_INVALID_ARG' }) // corepool's own takes only its pools
+})
+
 test('JS tasks run on a pool over the custom addon', async (t) => {
   const pool = new Pool({ threads: 1, tasks: { square: path.join(__dirname, 'fixtures', 'js-tasks', 'square.mjs') } })
   t.after(() => pool.close())

@@ -51,7 +51,9 @@ function loadRealm (binding) {
     cache.set(filename, module.exports)
     return module.exports
   }
-  return load(path.join(ROOT, 'index.js'), module)
+  const api = load(path.join(ROOT, 'index.js'), module)
+  // corepool/metrics takes only its own realm's pools.
+  return { ...api, metrics: load(path.join(LIB, 'metrics.js'), module) }
 }
 
 /** The API's own files (index.js, cluster.js, lib/): the ones each realm loads itself. */

@@ -4,7 +4,7 @@
 // after each task it polls the slot for `spinMicros`, then returns to its event loop, where a
 // pool thread wakes it through a threadsafe function when it hands over the next task. So the
 // loop runs timers and I/O between tasks, and `terminate()` always finds JS or an idle loop,
-// never a thread blocked in native code. See src/js_tasks/README.md.
+// never a thread blocked in native code. See crates/corepool-core/src/js_tasks/README.md.
 
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')

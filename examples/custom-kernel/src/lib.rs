@@ -63,8 +63,7 @@ fn code_points(strings: Vec<String>) -> Result<Vec<Vec<char>>, TaskError> {
 
 /// One row of the matrix: the distances from `a` to every string of `right`.
 fn fill_row(row: &mut [u32], a: &[char], right: &[Vec<char>], token: &CancelToken) -> Result<(), TaskError> {
-  let mut previous = Vec::new();
-  let mut current = Vec::new();
+  let mut scratch = Vec::new();
   let mut since_check = 0;
   for (cell, b) in row.iter_mut().zip(right) {
     since_check += (a.len() + 1) * (b.len() + 1);
@@ -72,26 +71,28 @@ fn fill_row(row: &mut [u32], a: &[char], right: &[Vec<char>], token: &CancelToke
       token.check()?; // an abort, a timeout or a destroy stops the task here
       since_check = 0;
     }
-    *cell = distance(a, b, &mut previous, &mut current);
+    *cell = distance(a, b, &mut scratch);
   }
   Ok(())
 }
 
-/// Wagner-Fischer with two rows, reused across calls to avoid allocating per pair.
-fn distance(a: &[char], b: &[char], previous: &mut Vec<u32>, current: &mut Vec<u32>) -> u32 {
-  previous.clear();
-  previous.extend(0..=b.len() as u32);
-  current.clear();
-  current.resize(b.len() + 1, 0);
+/// Wagner-Fischer in one row (`scratch`, reused across calls), without bounds checks in the
+/// inner loop: `row[j]` holds the distance from the prefix of `a` done so far to `b[..j]`.
+fn distance(a: &[char], b: &[char], row: &mut Vec<u32>) -> u32 {
+  row.clear();
+  row.extend(0..=b.len() as u32);
   for (i, ca) in a.iter().enumerate() {
-    current[0] = i as u32 + 1;
-    for (j, cb) in b.iter().enumerate() {
-      let substitution = previous[j] + (ca != cb) as u32;
-      current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+    let mut diagonal = row[0];
+    let mut left = i as u32 + 1;
+    row[0] = left;
+    for (cb, cell) in b.iter().zip(&mut row[1..]) {
+      let up = *cell;
+      left = (diagonal + (ca != cb) as u32).min(up + 1).min(left + 1);
+      *cell = left;
+      diagonal = up;
     }
-    std::mem::swap(previous, current);
   }
-  previous[b.len()]
+  row[b.len()]
 }
 
 /// A kernel with a bug, to show that a panic rejects one promise with `ERR_TASK_PANICKED` and
@@ -107,7 +108,7 @@ mod tests {
 
   fn lev(a: &str, b: &str) -> u32 {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    distance(&a, &b, &mut Vec::new(), &mut Vec::new())
+    distance(&a, &b, &mut Vec::new())
   }
 
   #[test]
