@@ -142,8 +142,13 @@ export interface PoolOptions {
   spinMicros?: number
   /** Queued tasks beyond this reject with ERR_QUEUE_FULL. Default Infinity. */
   maxQueue?: number
-  /** Nice levels added to each pool thread (Linux), so the event loop wins the CPU. Default 0. 0 to 19. */
+  /** Nice levels added to each pool thread (Linux), so the event loop and libuv win the CPU. Default 19. 0 to 19. */
   niceIncrement?: number
+  /**
+   * The pool threads' Linux scheduling policy: 'normal' (SCHED_OTHER), 'batch' (SCHED_BATCH) or
+   * 'idle' (SCHED_IDLE: the threads use only CPU time that no other thread wants). Default 'normal'.
+   */
+  schedulingPolicy?: 'normal' | 'batch' | 'idle'
   /** Measure each task's queue wait and run time (histograms, utilization). Default true. */
   recordTimings?: boolean
   /** User JS task modules by name (see `pool.register`). */
@@ -267,7 +272,7 @@ export declare class Pool extends EventEmitter {
 /** The cores this process may really use (respects CPU affinity and cgroup quota). */
 export declare function availableCores (): number
 
-export declare const defaults: Readonly<Required<Pick<PoolOptions, 'threads' | 'spinMicros' | 'maxQueue' | 'niceIncrement' | 'recordTimings'>>>
+export declare const defaults: Readonly<Required<Pick<PoolOptions, 'threads' | 'spinMicros' | 'maxQueue' | 'niceIncrement' | 'schedulingPolicy' | 'recordTimings'>>>
 
 export { runCluster } from './cluster'
 

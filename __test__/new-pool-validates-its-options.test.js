@@ -22,6 +22,8 @@ test('new Pool validates its options with errors that name the option', () => {
   throwsWith({ maxQueue: 'lots' }, TypeError, /^options.maxQueue must be a number, got 'lots'$/)
   throwsWith({ niceIncrement: 20 }, RangeError, /^options.niceIncrement must be from 0 to 19, got 20$/)
   throwsWith({ niceIncrement: 'low' }, TypeError, /^options.niceIncrement must be an integer, got 'low'$/)
+  throwsWith({ schedulingPolicy: 'fifo' }, TypeError, /^options.schedulingPolicy must be 'normal', 'batch', 'idle', got 'fifo'$/)
+  throwsWith({ schedulingPolicy: 5 }, TypeError, /^options.schedulingPolicy must be 'normal', 'batch', 'idle', got 5$/)
   throwsWith({ maxQueue: -1 }, RangeError, /^options.maxQueue must be a non-negative integer or Infinity, got -1$/)
 })
 

@@ -4,7 +4,7 @@
 // mode 'inline': fib in JS in the processor, on the event loop;
 // mode 'sandboxed': BullMQ's worker-thread processor (useWorkerThreads), concurrency = cores;
 // mode 'corepool': createConsumer on a Pool (threads = cores), the native fib kernel;
-// mode 'corepool-nice': the same with niceIncrement 10 (pool threads yield to the event loop).
+// mode 'corepool-nice0': the same with niceIncrement 0 (the default before 19).
 // Once <jobs> jobs completed prints { jobsPerSec, eldP99Ms } as JSON and exits: jobs/s counts
 // from the first completion to the last (process and thread start-up excluded); the event-loop
 // delay is sampled over the same span.
@@ -26,8 +26,8 @@ if (mode === 'inline') {
   worker = new Worker(queue, async (job) => fib(job.data), { connection, concurrency: 1 })
 } else if (mode === 'sandboxed') {
   worker = new Worker(queue, path.join(__dirname, 'workers', 'bullmq-fib.js'), { connection, concurrency: cores, useWorkerThreads: true })
-} else if (mode === 'corepool' || mode === 'corepool-nice') {
-  pool = new Pool({ threads: cores, niceIncrement: mode === 'corepool-nice' ? 10 : 0 })
+} else if (mode === 'corepool' || mode === 'corepool-nice0') {
+  pool = new Pool({ threads: cores, ...(mode === 'corepool-nice0' && { niceIncrement: 0 }) })
   worker = createConsumer(pool, queue, { connection }).worker
 } else {
   throw new Error(`unknown mode ${mode}`)

@@ -2,7 +2,7 @@
 
 // BullMQ processors on one machine, same queue, same jobs (fib(32)): an inline processor (JS on
 // the event loop), BullMQ's sandboxed worker-thread processor (JS, one thread per job slot), and
-// corepool (createConsumer on a Pool; the native fib kernel), with and without niceIncrement 10. Each round enqueues the jobs, starts
+// corepool (createConsumer on a Pool; the native fib kernel), with niceIncrement 19 (the default) and 0. Each round enqueues the jobs, starts
 // one fresh consumer process, and checks every stored result before its time counts. Order rotated
 // each round; medians reported. Needs redis-server (a private one is started on a free port).
 //
@@ -84,7 +84,7 @@ async function main () {
   const connection = { host: '127.0.0.1', port: redis.port }
   const queue = new Queue('bench', { connection })
   try {
-    const modes = { inline: 'inline', 'BullMQ worker threads': 'sandboxed', corepool: 'corepool', 'corepool, niceIncrement 10': 'corepool-nice' }
+    const modes = { inline: 'inline', 'BullMQ worker threads': 'sandboxed', corepool: 'corepool', 'corepool, niceIncrement 0': 'corepool-nice0' }
     const results = await rotate(modes, ROUNDS, async (mode, name) => {
       await queue.obliterate({ force: true })
       await queue.addBulk(Array.from({ length: JOBS }, () => ({ name: 'fib', data: N })))

@@ -5,7 +5,7 @@
 //   piscina         one process, the work on a piscina pool of availableCores() threads
 //   cluster-nopool  node:cluster with availableCores() workers, the work on each event loop
 //   corepool        runCluster on its defaults (the budget rule)
-//   corepool-nice   the same, with pool threads at niceIncrement 10
+//   corepool-nice0  the same, with pool threads at niceIncrement 0 (the default before 19)
 //   corepool-WxT    runCluster with W workers x T threads
 // Routes: /hash (sha256 of 64 KiB), /fib (fib(25)), /ping. Prints `listening <port>` when all
 // workers listen.
@@ -54,8 +54,8 @@ if (MODE === 'main') {
 } else if (MODE.startsWith('corepool')) {
   const m = MODE.match(/^corepool-(\d+)x(\d+)$/)
   const options = m === null ? { logger: null } : { workers: Number(m[1]), threadsPerWorker: Number(m[2]), logger: null }
-  // corepool-nice: the default split with pool threads at a lower OS priority than the event loop.
-  if (MODE === 'corepool-nice') options.pool = { niceIncrement: 10 }
+  // corepool-nice0: the default split with pool threads at the event loop's OS priority.
+  if (MODE === 'corepool-nice0') options.pool = { niceIncrement: 0 }
   const primary = runCluster(options, ({ pool }) => app((task, input) => pool.exec(task, input)).listen(PORT, '127.0.0.1'))
   if (typeof primary.reload === 'function') {
     primary.ready.then((stats) => {

@@ -5,8 +5,12 @@
 // the same load. Every server's answers are checked before it is timed.
 //
 // Runs every server `--rounds` times, rotating their order each round, and reports medians.
+// Then, latency at equal load: /fib offered at steady fixed rates (benchmark/open-loop.js) to every
+// server, with /ping p50/p99/p999 at each rate, so that no server's event loop does more HTTP
+// work than another's. A server is saturated at a rate when it answers under 95% of it.
 //
 //   node benchmark/express.js [--duration 5] [--rounds 2] [--connections 32] [--only main,corepool]
+//                             [--rates 500,1000,2000] [--rate-only main,piscina,cluster-nopool,corepool]
 
 const { spawn } = require('node:child_process')
 const crypto = require('node:crypto')
@@ -21,7 +25,9 @@ const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i 
 const DURATION = Number(arg('duration', 5))
 const ROUNDS = Number(arg('rounds', 2))
 const CONNECTIONS = Number(arg('connections', 32))
-const MODES = arg('only', 'main,piscina,cluster-nopool,corepool,corepool-nice').split(',')
+const MODES = arg('only', 'main,piscina,cluster-nopool,corepool,corepool-nice0').split(',')
+const RATES = arg('rates', '500,1000,2000').split(',').filter(Boolean).map(Number)
+const RATE_MODES = arg('rate-only', 'main,piscina,cluster-nopool,corepool').split(',')
 const ROUTES = ['/hash', '/fib']
 const EXPECTED = {
   '/hash': crypto.createHash('sha256').update(Buffer.alloc(64 * 1024, 'corepool ')).digest('hex'),
@@ -76,9 +82,8 @@ function autocannon ({ url, connections, duration }) {
   })
 }
 
-async function measure (port, route) {
-  // Warm-up, then the timed run with a sequential pinger alongside.
-  await autocannon({ url: `http://127.0.0.1:${port}${route}`, connections: CONNECTIONS, duration: 1 })
+/** Runs `load()` with a sequential keep-alive pinger of /ping every `gapMs`; returns both. */
+async function withPinger (port, gapMs, load) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   let pinging = true
   const pings = []
@@ -87,14 +92,20 @@ async function measure (port, route) {
       const t0 = process.hrtime.bigint()
       await new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path: '/ping', agent }, (res) => { res.resume(); res.on('end', resolve) }).on('error', reject))
       pings.push(Number(process.hrtime.bigint() - t0) / 1e6)
-      await new Promise((resolve) => setTimeout(resolve, 5))
+      await new Promise((resolve) => setTimeout(resolve, gapMs))
     }
   })()
-  const result = await autocannon({ url: `http://127.0.0.1:${port}${route}`, connections: CONNECTIONS, duration: DURATION })
+  const result = await load()
   pinging = false
   await pinger
   agent.destroy()
-  pings.sort((a, b) => a - b)
+  return { result, pings: pings.sort((a, b) => a - b) }
+}
+
+async function measure (port, route) {
+  // Warm-up, then the timed run with a sequential pinger alongside.
+  await autocannon({ url: `http://127.0.0.1:${port}${route}`, connections: CONNECTIONS, duration: 1 })
+  const { result, pings } = await withPinger(port, 5, () => autocannon({ url: `http://127.0.0.1:${port}${route}`, connections: CONNECTIONS, duration: DURATION }))
   return {
     reqPerSec: result.requests.average,
     p99: result.latency.p99,
@@ -102,6 +113,70 @@ async function measure (port, route) {
     pingP99: percentile(pings, 99),
     pings: pings.length
   }
+}
+
+const OPEN_LOOP = path.join(__dirname, 'open-loop.js')
+
+/** benchmark/open-loop.js in its own process: GET `url` at a steady `rate` for `seconds`. */
+function openLoop (url, rate, seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OPEN_LOOP, url, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (c) => { out += c })
+    child.on('error', reject)
+    child.on('exit', (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`open-loop exited ${code}`)))
+  })
+}
+
+/** /fib offered at a steady `rate` req/s; /ping latency percentiles during it. */
+async function measureAtRate (port, rate) {
+  const url = `http://127.0.0.1:${port}/fib`
+  await openLoop(url, rate, 1)
+  const { result, pings } = await withPinger(port, 2, () => openLoop(url, rate, DURATION))
+  const answered = result.answered / DURATION
+  return {
+    answered,
+    saturated: answered < rate * 0.95 || result.dropped + result.errors > 0,
+    p50: percentile(pings, 50),
+    p99: percentile(pings, 99),
+    p999: percentile(pings, 99.9),
+    pings: pings.length
+  }
+}
+
+/** Every server at every rate, rounds rotated; prints /ping percentiles and where each saturates. */
+async function equalLoad () {
+  const runs = new Map() // `${mode} ${rate}` -> [result, ...]
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = RATE_MODES.map((_, i) => RATE_MODES[(i + round) % RATE_MODES.length])
+    for (const mode of order) {
+      const server = await startServer(mode)
+      try {
+        if (await get(server.port, '/fib') !== EXPECTED['/fib']) throw new Error(`${mode} /fib answered wrong`)
+        for (const rate of RATES) {
+          const r = await measureAtRate(server.port, rate)
+          const key = `${mode} ${rate}`
+          if (!runs.has(key)) runs.set(key, [])
+          runs.get(key).push(r)
+          console.error(`  round ${round + 1}: ${mode} /fib at ${rate}/s: answered ${r.answered.toFixed(0)}/s, /ping p99 ${r.p99.toFixed(2)} ms`)
+        }
+      } finally {
+        server.stop()
+      }
+    }
+  }
+  console.log(`\nLatency at equal load: /fib offered at fixed rates, /ping every 2 ms during it (ms, medians of ${ROUNDS} round(s))\n`)
+  console.log('| server | /fib offered (req/s) | answered (req/s) | /ping p50 | /ping p99 | /ping p999 | saturated |')
+  console.log('|---|---:|---:|---:|---:|---:|---|')
+  const median = (values) => { const v = [...values].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
+  for (const mode of RATE_MODES) {
+    for (const rate of RATES) {
+      const results = runs.get(`${mode} ${rate}`)
+      const saturated = results.filter((r) => r.saturated).length
+      console.log(`| ${mode} | ${rate} | ${median(results.map((r) => r.answered)).toFixed(0)} | ${median(results.map((r) => r.p50)).toFixed(2)} | ${median(results.map((r) => r.p99)).toFixed(2)} | ${median(results.map((r) => r.p999)).toFixed(2)} | ${saturated === 0 ? 'no' : `${saturated} of ${results.length} rounds`} |`)
+    }
+  }
+  console.log('\nTarget: at every rate both serve, corepool\'s /ping p99 <= piscina\'s, and <= 5 ms below saturation.')
 }
 
 async function main () {
@@ -158,6 +233,7 @@ async function main () {
     const p = by('piscina', route)
     if (c && p) console.log(`${route}: corepool cluster / Express+piscina = ${(c.reqPerSec / p.reqPerSec).toFixed(2)}x req/s (target >= 1.5x)`)
   }
+  if (RATES.length > 0) await equalLoad()
 }
 
 main().catch((error) => { console.error(error); process.exitCode = 1 })

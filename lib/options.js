@@ -22,7 +22,8 @@ const POOL_OPTIONS = {
   threads: { default: availableCores(), check: integerIn(1, MAX_THREADS) },
   spinMicros: { default: 20, check: integerIn(0, MAX_SPIN_MICROS) },
   maxQueue: { default: Infinity, check: checkQueueLength },
-  niceIncrement: { default: 0, check: integerIn(0, MAX_NICE_INCREMENT) },
+  niceIncrement: { default: 19, check: integerIn(0, MAX_NICE_INCREMENT) },
+  schedulingPolicy: { default: 'normal', check: oneOf(['normal', 'batch', 'idle']) },
   recordTimings: { default: true, check: checkBoolean }
 }
 
@@ -75,6 +76,13 @@ function integerIn (min, max) {
 function checkInteger (value, name, min, max) {
   if (!Number.isInteger(value)) throw invalidArg(`${name} must be an integer, got ${describe(value)}`)
   if (value < min || value > max) throw invalidArg(`${name} must be from ${min} to ${max}, got ${value}`, RangeError)
+}
+
+/** A check that `value` is one of `choices` (strings). */
+function oneOf (choices) {
+  return (value, name) => {
+    if (!choices.includes(value)) throw invalidArg(`${name} must be ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}`)
+  }
 }
 
 function checkBoolean (value, name) {

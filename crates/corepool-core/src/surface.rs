@@ -14,7 +14,7 @@ use crate::bridge::{self, Bridge, SharedBridge, Submitted};
 use crate::tasks::{self, BatchMode};
 use crate::{js, js_tasks, pool};
 use js::{Js, Kind};
-use pool::{CancelOutcome, EngineConfig, Priority, Summary, Timings, EXPORT_BOUNDS_NANOS};
+use pool::{CancelOutcome, EngineConfig, Priority, SchedulingPolicy, Summary, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
 
 /// A registered task, as `lib/pool.js` sees it.
 #[napi(object)]
@@ -55,8 +55,27 @@ pub struct PoolConfig {
   /// `Infinity` for no limit.
   pub max_queue: f64,
   pub nice_increment: u32,
+  pub scheduling_policy: ThreadPolicy,
   /// Whether queue wait and run time are measured (histograms, utilization).
   pub record_timings: bool,
+}
+
+/// `schedulingPolicy` of a pool: its threads' Linux scheduling policy.
+#[napi(string_enum = "lowercase")]
+pub enum ThreadPolicy {
+  Normal,
+  Batch,
+  Idle,
+}
+
+impl From<ThreadPolicy> for SchedulingPolicy {
+  fn from(policy: ThreadPolicy) -> Self {
+    match policy {
+      ThreadPolicy::Normal => SchedulingPolicy::Normal,
+      ThreadPolicy::Batch => SchedulingPolicy::Batch,
+      ThreadPolicy::Idle => SchedulingPolicy::Idle,
+    }
+  }
 }
 
 /// `options.priority` of a task.
@@ -158,6 +177,7 @@ impl NativePool {
       max_queue: if config.max_queue.is_finite() { config.max_queue as usize } else { usize::MAX },
       task_count: tasks::registry().len() + js_tasks::MAX_TASKS,
       nice_increment: config.nice_increment as i32,
+      policy: config.scheduling_policy.into(),
       record_timings: config.record_timings,
     };
     // SAFETY: `env` is this callback's env, and lib/pool.js passes a function as `onSettle`.
@@ -275,18 +295,22 @@ impl NativePool {
     let bridge = self.bridge.borrow();
     let metrics = bridge.engine().metrics();
     let busy = metrics.busy();
-    let tasks = (0..tasks::registry().len() + js_tasks::MAX_TASKS)
-      .filter_map(|task| {
-        let timings = metrics.task_timings(task)?;
-        Some(TaskTimings { index: task as u32, name: task_name(task), timings: timings_js(timings) })
-      })
+    let per_task: Vec<(usize, TimingsSnapshot)> =
+      (0..tasks::registry().len() + js_tasks::MAX_TASKS).filter_map(|task| Some((task, metrics.task_timings(task)?))).collect();
+    let mut pool = TimingsSnapshot::default();
+    for (_, timings) in &per_task {
+      pool.merge(timings);
+    }
+    let tasks = per_task
+      .iter()
+      .map(|(task, timings)| TaskTimings { index: *task as u32, name: task_name(*task), timings: timings_js(timings) })
       .collect();
     PoolTimings {
       enabled: metrics.enabled(),
       elapsed_ms: busy.elapsed_nanos as f64 / 1e6,
       busy_ms: busy.busy_nanos.iter().map(|&nanos| nanos as f64 / 1e6).collect(),
       queue_high_water: metrics.queue_high_water() as f64,
-      pool: timings_js(metrics.pool_timings()),
+      pool: timings_js(&pool),
       tasks,
     }
   }
@@ -353,13 +377,13 @@ fn task_name(index: usize) -> String {
   tasks::registry().get(index).map(|def| def.name.to_string()).unwrap_or_default()
 }
 
-fn histogram_js(histogram: &pool::Histogram) -> HistogramData {
+fn histogram_js(histogram: &pool::Snapshot) -> HistogramData {
   let Summary { count, mean, min, max, p50, p90, p99, p999, sum_seconds } = histogram.summary();
   let buckets = histogram.cumulative().into_iter().map(|n| n as f64).collect();
   HistogramData { count: count as f64, mean, min, max, p50, p90, p99, p999, sum_seconds, buckets }
 }
 
-fn timings_js(timings: &Timings) -> WaitAndRun {
+fn timings_js(timings: &TimingsSnapshot) -> WaitAndRun {
   WaitAndRun { wait: histogram_js(&timings.wait), run: histogram_js(&timings.run) }
 }
 

@@ -37,14 +37,21 @@ const fn bucket_range(index: usize) -> (u64, u64) {
   ((SUB_BUCKETS + sub) << shift, (SUB_BUCKETS + sub + 1) << shift)
 }
 
-/// Counts of durations. Invariant: `count` equals the sum of `buckets`, except for a moment while
-/// a `record` or `reset` races with a reader, which only ever shifts one sample.
+/// Counts of durations, written by one thread at a time (see `record`) and read by any.
 pub struct Histogram {
   buckets: [AtomicU64; BUCKETS],
-  count: AtomicU64,
   sum_nanos: AtomicU64,
   min_nanos: AtomicU64,
   max_nanos: AtomicU64,
+}
+
+/// A plain copy of one or more histograms, merged: what summaries and exports are read from.
+#[derive(Clone)]
+pub struct Snapshot {
+  buckets: [u64; BUCKETS],
+  sum_nanos: u64,
+  min_nanos: u64,
+  max_nanos: u64,
 }
 
 /// What `summary` reads from a histogram; durations in ms.
@@ -66,7 +73,6 @@ impl Default for Histogram {
   fn default() -> Self {
     Histogram {
       buckets: std::array::from_fn(|_| AtomicU64::new(0)),
-      count: AtomicU64::new(0),
       sum_nanos: AtomicU64::new(0),
       min_nanos: AtomicU64::new(u64::MAX),
       max_nanos: AtomicU64::new(0),
@@ -75,39 +81,79 @@ impl Default for Histogram {
 }
 
 impl Histogram {
+  /// Counts one duration. Only one thread records into a histogram (its owner, see
+  /// `metrics::Shard`), so plain loads and stores do: no read-modify-write on the hot path. A
+  /// reader racing with it sees each field either before or after the sample.
   pub fn record(&self, duration: Duration) {
     let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-    self.buckets[bucket_of(nanos)].fetch_add(1, Ordering::Relaxed);
-    self.count.fetch_add(1, Ordering::Relaxed);
-    self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-    self.min_nanos.fetch_min(nanos, Ordering::Relaxed);
-    self.max_nanos.fetch_max(nanos, Ordering::Relaxed);
+    let add = |field: &AtomicU64, amount: u64| field.store(field.load(Ordering::Relaxed).wrapping_add(amount), Ordering::Relaxed);
+    add(&self.buckets[bucket_of(nanos)], 1);
+    add(&self.sum_nanos, nanos);
+    if nanos < self.min_nanos.load(Ordering::Relaxed) {
+      self.min_nanos.store(nanos, Ordering::Relaxed);
+    }
+    if nanos > self.max_nanos.load(Ordering::Relaxed) {
+      self.max_nanos.store(nanos, Ordering::Relaxed);
+    }
   }
 
+  /// Empties the histogram; called by its owner only, like `record`.
   pub fn reset(&self) {
     for bucket in &self.buckets {
       bucket.store(0, Ordering::Relaxed);
     }
-    self.count.store(0, Ordering::Relaxed);
     self.sum_nanos.store(0, Ordering::Relaxed);
     self.min_nanos.store(u64::MAX, Ordering::Relaxed);
     self.max_nanos.store(0, Ordering::Relaxed);
   }
 
+  /// Adds this histogram's counts to `into`.
+  pub fn merge_into(&self, into: &mut Snapshot) {
+    for (sum, bucket) in into.buckets.iter_mut().zip(&self.buckets) {
+      *sum += bucket.load(Ordering::Relaxed);
+    }
+    into.sum_nanos += self.sum_nanos.load(Ordering::Relaxed);
+    into.min_nanos = into.min_nanos.min(self.min_nanos.load(Ordering::Relaxed));
+    into.max_nanos = into.max_nanos.max(self.max_nanos.load(Ordering::Relaxed));
+  }
+
+  pub fn snapshot(&self) -> Snapshot {
+    let mut snapshot = Snapshot::default();
+    self.merge_into(&mut snapshot);
+    snapshot
+  }
+}
+
+impl Default for Snapshot {
+  fn default() -> Self {
+    Snapshot { buckets: [0; BUCKETS], sum_nanos: 0, min_nanos: u64::MAX, max_nanos: 0 }
+  }
+}
+
+impl Snapshot {
+  /// Adds `other`'s counts to this one.
+  pub fn merge(&mut self, other: &Snapshot) {
+    for (sum, bucket) in self.buckets.iter_mut().zip(&other.buckets) {
+      *sum += bucket;
+    }
+    self.sum_nanos += other.sum_nanos;
+    self.min_nanos = self.min_nanos.min(other.min_nanos);
+    self.max_nanos = self.max_nanos.max(other.max_nanos);
+  }
+
   /// Count, mean, extremes and percentiles. A percentile is the middle of the bucket that holds
   /// its rank, clamped to the observed min and max, so it is off by at most 6.25% of its value.
   pub fn summary(&self) -> Summary {
-    let counts: Vec<u64> = self.buckets.iter().map(|bucket| bucket.load(Ordering::Relaxed)).collect();
-    let count: u64 = counts.iter().sum();
+    let count: u64 = self.buckets.iter().sum();
     if count == 0 {
       return Summary::default();
     }
-    let (min, max) = (self.min_nanos.load(Ordering::Relaxed), self.max_nanos.load(Ordering::Relaxed));
-    let sum = self.sum_nanos.load(Ordering::Relaxed);
+    let (min, max) = (self.min_nanos, self.max_nanos);
+    let sum = self.sum_nanos;
     let percentile = |fraction: f64| {
       let rank = ((fraction * count as f64).ceil() as u64).max(1);
       let mut seen = 0;
-      for (index, &in_bucket) in counts.iter().enumerate() {
+      for (index, &in_bucket) in self.buckets.iter().enumerate() {
         seen += in_bucket;
         if seen >= rank {
           let (low, high) = bucket_range(index);
@@ -139,7 +185,7 @@ impl Histogram {
       .iter()
       .map(|&bound| {
         while bucket < BUCKETS && bucket_range(bucket).1 <= bound {
-          below += self.buckets[bucket].load(Ordering::Relaxed);
+          below += self.buckets[bucket];
           bucket += 1;
         }
         below
@@ -148,7 +194,7 @@ impl Histogram {
   }
 }
 
-/// Queue wait (submit to start) and run time (start to end) of one task name, or of the pool.
+/// Queue wait (submit to start) and run time (start to end) of one task name on one thread.
 #[derive(Default)]
 pub struct Timings {
   pub wait: Histogram,
@@ -159,6 +205,25 @@ impl Timings {
   pub fn reset(&self) {
     self.wait.reset();
     self.run.reset();
+  }
+}
+
+/// Wait and run histograms merged over threads (and, for the pool, over task names).
+#[derive(Clone, Default)]
+pub struct TimingsSnapshot {
+  pub wait: Snapshot,
+  pub run: Snapshot,
+}
+
+impl TimingsSnapshot {
+  pub fn add(&mut self, timings: &Timings) {
+    timings.wait.merge_into(&mut self.wait);
+    timings.run.merge_into(&mut self.run);
+  }
+
+  pub fn merge(&mut self, other: &TimingsSnapshot) {
+    self.wait.merge(&other.wait);
+    self.run.merge(&other.run);
   }
 }
 
@@ -189,7 +254,7 @@ mod tests {
     for ms in 1..=1000u64 {
       histogram.record(Duration::from_millis(ms));
     }
-    let summary = histogram.summary();
+    let summary = histogram.snapshot().summary();
     assert_eq!(summary.count, 1000);
     assert_eq!((summary.min, summary.max), (1.0, 1000.0));
     assert!((summary.mean - 500.5).abs() < 1e-9);
@@ -204,7 +269,7 @@ mod tests {
     for nanos in [1000, 1024, 1025, 4096, 5000, 1 << 36, u64::MAX] {
       histogram.record(Duration::from_nanos(nanos));
     }
-    let cumulative = histogram.cumulative();
+    let cumulative = histogram.snapshot().cumulative();
     assert_eq!(&cumulative[..3], &[1, 3, 5]);
     assert_eq!(cumulative[13], 5);
   }
@@ -214,7 +279,7 @@ mod tests {
     let histogram = Histogram::default();
     histogram.record(Duration::from_millis(3));
     histogram.reset();
-    assert_eq!(histogram.summary(), Summary::default());
-    assert!(histogram.cumulative().iter().all(|&n| n == 0));
+    assert_eq!(histogram.snapshot().summary(), Summary::default());
+    assert!(histogram.snapshot().cumulative().iter().all(|&n| n == 0));
   }
 }

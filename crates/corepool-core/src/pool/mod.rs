@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 
 pub use cancel::CancelToken;
 pub use error::{EngineError, TaskError};
-pub use histogram::{Histogram, Summary, Timings, EXPORT_BOUNDS_NANOS};
+pub use histogram::{Histogram, Snapshot, Summary, Timings, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
 pub use job::{AfterHook, Output, TaskId, Work};
 pub use metrics::{BusySnapshot, Metrics};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 pub use thread::catch_panic;
+pub use thread::SchedulingPolicy;
 
 use job::Job;
 use queue::PriorityQueue;
@@ -42,6 +43,8 @@ pub struct EngineConfig {
   /// Added to each pool thread's nice value (Linux), so the event loop's thread wins the CPU
   /// whenever it wakes while the pool is saturated. 0 leaves the threads as they are.
   pub nice_increment: i32,
+  /// The pool threads' scheduling policy (Linux).
+  pub policy: SchedulingPolicy,
   /// Whether tasks' queue wait and run time are measured (histograms and utilization).
   pub record_timings: bool,
 }
@@ -158,7 +161,7 @@ impl Engine {
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
       .thread_name(thread::name)
-      .start_handler(move |_| thread::lower_priority(config.nice_increment))
+      .start_handler(move |_| thread::set_scheduling(config.policy, config.nice_increment))
       .spawn_handler(move |thread| {
         let mut builder = std::thread::Builder::new();
         if let Some(name) = thread.name() {

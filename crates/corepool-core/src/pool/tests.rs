@@ -15,7 +15,15 @@ impl Harness {
     let (tx, woken) = mpsc::channel();
     let tx = Mutex::new(tx);
     let engine = Engine::new(
-      EngineConfig { threads, spin: Duration::from_micros(20), max_queue, task_count: 2, nice_increment: 0, record_timings: true },
+      EngineConfig {
+        threads,
+        spin: Duration::from_micros(20),
+        max_queue,
+        task_count: 2,
+        nice_increment: 0,
+        policy: SchedulingPolicy::Normal,
+        record_timings: true,
+      },
       Box::new(move || {
         let _ = tx.lock().unwrap().send(());
       }),

@@ -1,4 +1,4 @@
-//! What every pool thread shares: its name, its scheduling priority, and how a kernel's panic
+//! What every pool thread shares: its name, its scheduling policy and priority, and how a kernel's panic
 //! becomes its task's rejection instead of the process's end.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -38,9 +38,45 @@ pub fn quiet_panics_on_pool_threads() {
   });
 }
 
-/// Lowers the calling thread's scheduling priority by `increment` nice levels (Linux only; a
-/// failure leaves the priority unchanged, which is safe).
-pub fn lower_priority(increment: i32) {
+/// The Linux scheduling policy of pool threads, against the process's other threads (the event
+/// loop's, libuv's) and other processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedulingPolicy {
+  /// SCHED_OTHER: a pool thread competes like any thread, weighted by its nice value.
+  Normal,
+  /// SCHED_BATCH: as Normal, but a waking pool thread never preempts a running thread.
+  Batch,
+  /// SCHED_IDLE: a pool thread runs only on CPU time that no normal thread wants, and any waking
+  /// normal thread preempts it at once.
+  Idle,
+}
+
+/// Applies `policy` and `nice_increment` to the calling pool thread (Linux only; a failure leaves
+/// the thread as it was, which is safe).
+pub fn set_scheduling(policy: SchedulingPolicy, nice_increment: i32) {
+  set_policy(policy);
+  lower_priority(nice_increment);
+}
+
+fn set_policy(policy: SchedulingPolicy) {
+  #[cfg(target_os = "linux")]
+  {
+    let policy = match policy {
+      SchedulingPolicy::Normal => return,
+      SchedulingPolicy::Batch => libc::SCHED_BATCH,
+      SchedulingPolicy::Idle => libc::SCHED_IDLE,
+    };
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: pid 0 is the calling thread; `param` is a live sched_param, which both policies
+    // require to hold priority 0.
+    unsafe { libc::sched_setscheduler(0, policy, &param) };
+  }
+  #[cfg(not(target_os = "linux"))]
+  let _ = policy;
+}
+
+/// Lowers the calling thread's scheduling priority by `increment` nice levels.
+fn lower_priority(increment: i32) {
   #[cfg(target_os = "linux")]
   if increment > 0 {
     // SAFETY: plain syscalls on the calling thread: gettid has no preconditions, and
