@@ -37,6 +37,11 @@ export interface ClusterOptions {
   handleSignals?: boolean
   /** Extra Pool options for every worker's pool (not `threads`); `tasks` registers user JS tasks in every worker. */
   pool?: Omit<PoolOptions, 'threads'>
+  /**
+   * Another addon built on corepool-core, as `require()` returned it (see `withBinding`): every
+   * worker's pool runs its kernels. Default: corepool's own addon.
+   */
+  binding?: object
   /** Where the primary logs (errored workers, failed reloads); null = silent. Default: console. */
   logger?: { info(...args: unknown[]): void, error(...args: unknown[]): void } | null
 }

@@ -18,6 +18,11 @@ const { availableCores } = require('./lib/cores.js')
 function runCluster (options, main) {
   if (typeof options === 'function' && main === undefined) { main = options; options = undefined }
   if (typeof main !== 'function') throw invalidArg(`main must be a function, got ${describe(main)}`)
+  if (options?.binding !== undefined) {
+    // Another addon built on corepool-core: the same shim, over its own realm (lib/with-binding.js).
+    const { withBinding } = require('./lib/with-binding.js')
+    return withBinding(options.binding, 'options.binding').runCluster({ ...options, binding: undefined }, main)
+  }
   const slot = process.env[ENV_SLOT]
   if (cluster.isWorker && slot !== undefined) {
     const { ClusterWorker } = require('./lib/cluster/worker.js')

@@ -275,3 +275,23 @@ export declare function availableCores (): number
 export declare const defaults: Readonly<Required<Pick<PoolOptions, 'threads' | 'spinMicros' | 'maxQueue' | 'niceIncrement' | 'schedulingPolicy' | 'recordTimings'>>>
 
 export { runCluster } from './cluster'
+
+/** corepool's JS API: what `require('corepool')` exports, and what `withBinding` returns. */
+export interface Corepool {
+  Pool: typeof Pool
+  availableCores: typeof availableCores
+  runCluster: typeof import('./cluster').runCluster
+  withBinding: typeof withBinding
+  defaults: typeof defaults
+  /** `corepool/metrics` for this API's pools (only from `withBinding`). */
+  metrics?: typeof import('./metrics')
+}
+
+/**
+ * corepool's JS API over another addon built on the corepool-core crate (docs/custom-kernels.md):
+ * a Pool class (and runCluster) of its own, whose tasks are that addon's kernels. The same addon
+ * always gives the same API; its `metrics` is `corepool/metrics` for its pools. Declare the kernels by merging into `TaskMap`, e.g.
+ * `declare module 'corepool' { interface TaskMap { levenshtein: { input: { left: string[]; right: string[] }; options: { maxCells?: number }; output: Uint32Array } } }`.
+ * Throws ERR_INVALID_ARG when `binding` is not such an addon.
+ */
+export declare function withBinding (binding: object): Corepool

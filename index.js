@@ -6,5 +6,6 @@
 const { Pool, DEFAULTS } = require('./lib/pool.js')
 const { availableCores } = require('./lib/cores.js')
 const { runCluster } = require('./cluster.js')
+const { withBinding } = require('./lib/with-binding.js')
 
-module.exports = { Pool, availableCores, runCluster, defaults: DEFAULTS }
+module.exports = { Pool, availableCores, runCluster, withBinding: (binding) => withBinding(binding), defaults: DEFAULTS }

@@ -5,7 +5,7 @@ const assert = require('node:assert/strict')
 const { Pool } = require('..')
 const { describe } = require('../lib/errors.js')
 
-// One wording, the native one (src/js/describe.rs); lib/errors.js calls it.
+// One wording, the native one (crates/corepool-core/src/js/describe.rs); lib/errors.js calls it.
 test('describe words every kind of value one way', () => {
   const cases = [
     ['x', "'x'"],

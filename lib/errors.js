@@ -31,7 +31,7 @@ function taskError (code, message) {
 
 /**
  * What a message says it got: `'x'`, `-1`, `1n`, `an array`, `an instance of Map`. The wording
- * is the native side's (src/js/describe.rs), so both languages say the same.
+ * is the native side's (crates/corepool-core/src/js/describe.rs), so both languages say the same.
  */
 function describe (value) {
   return binding.describe(value)

@@ -16,7 +16,7 @@ const MAX_NICE_INCREMENT = 19
 
 /**
  * `new Pool(options)`: per option its default and its check. README.md documents each;
- * `PoolConfig` in src/lib.rs receives them.
+ * `PoolConfig` in crates/corepool-core/src/surface.rs receives them.
  */
 const POOL_OPTIONS = {
   threads: { default: availableCores(), check: integerIn(1, MAX_THREADS) },

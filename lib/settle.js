@@ -1,6 +1,6 @@
 'use strict'
 
-// The one reader of the compact settle format that src/js/settle.rs writes: a batch's failures
+// The one reader of the compact settle format that crates/corepool-core/src/js/settle.rs writes: a batch's failures
 // as a flat `[index, code, message, index, code, message, ...]` array, or undefined when none.
 
 /** Entries per failure: index, code, message. */

@@ -24,6 +24,7 @@ const DEFAULTS = Object.freeze({
   statsHost: '127.0.0.1',
   handleSignals: true,
   pool: undefined, // extra Pool options (every one but threads)
+  binding: undefined, // another addon built on corepool-core (cluster.js); corepool's own by default
   logger: console
 })
 

@@ -2,7 +2,7 @@
 
 // The main-thread half of user JS tasks for one Pool: registering task modules, encoding inputs,
 // starting and replacing workers, and the grace timer that terminates a worker whose cancelled
-// task does not stop. The queue, budget and settlement are the engine's (src/js_tasks/).
+// task does not stop. The queue, budget and settlement are the engine's (crates/corepool-core/src/js_tasks/).
 
 const fs = require('node:fs')
 const path = require('node:path')
@@ -10,9 +10,12 @@ const { Worker, MessageChannel } = require('node:worker_threads')
 const { fileURLToPath } = require('node:url')
 const { encode, decode, rebuildError } = require('./codec.js')
 const { codedError, invalidArg, describe } = require('../errors.js')
+const { bindingFile } = require('../with-binding.js')
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
-/** Must match `MAX_TASKS` in src/js_tasks/mod.rs (stats slots reserved per pool). */
+/** The addon file a worker loads its JsWorkerPort from: this realm's (lib/with-binding.js). */
+let workerBinding
+/** Must match `MAX_TASKS` in crates/corepool-core/src/js_tasks/mod.rs (stats slots reserved per pool). */
 const MAX_TASKS = 256
 
 /** Defaults of the JS-task options of `new Pool(options)`; README.md documents each. */
@@ -298,7 +301,9 @@ class JsTasks {
       const buffer = ref.deref()
       if (buffer !== undefined) messages.push({ shared: [id, buffer] })
     }
+    workerBinding ??= bindingFile(require('../native.js'))
     worker.postMessage({
+      binding: workerBinding,
       key: this.#key,
       index,
       port: port2,

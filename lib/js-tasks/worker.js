@@ -4,12 +4,11 @@
 // after each task it polls the slot for `spinMicros`, then returns to its event loop, where a
 // pool thread wakes it through a threadsafe function when it hands over the next task. So the
 // loop runs timers and I/O between tasks, and `terminate()` always finds JS or an idle loop,
-// never a thread blocked in native code. See src/js_tasks/README.md.
+// never a thread blocked in native code. See crates/corepool-core/src/js_tasks/README.md.
 
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { JsWorkerPort } = require('../native.js')
 const { encode, decode, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
@@ -35,6 +34,8 @@ parentPort.once('message', (boot) => {
   idleTimeout = boot.idleTimeout
   for (const message of boot.messages) handle(message)
   process.on('exit', (code) => port?.exiting(code))
+  // The pool's own addon: corepool's, or one built on corepool-core (lib/with-binding.js).
+  const { JsWorkerPort } = require(boot.binding)
   port = new JsWorkerPort(boot.key, boot.index, onWake)
   drain()
 })

@@ -1,10 +1,10 @@
 //! Tasks for measuring overhead and for deterministic tests.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::typed::{Element, TypedSlice};
 use super::{TaskArgs, TaskDef};
-use crate::js::View;
 use crate::pool::{Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
@@ -34,19 +34,14 @@ fn prepare_wait_flag(args: &mut TaskArgs) -> Result<Work, TaskError> {
       args.describe(args.input)
     ))
   };
-  let view = args.js.byte_view(args.input).map_err(|_| bad(args))?;
   // Only shared memory: the task writes and reads the cells while it runs, in place.
-  let View::Borrowed { ptr, len, element: Some(napi::sys::TypedarrayType::int32_array), shared: true } = view else {
-    return Err(bad(args));
+  let cells = match TypedSlice::from_input(args) {
+    Ok(slice) if slice.element == Element::I32 && !slice.is_copy() && slice.len >= 2 => slice,
+    _ => return Err(bad(args)),
   };
-  if len < 8 {
-    return Err(bad(args));
-  }
-  args.keep.push(args.input);
-  let cells = SharedCells(ptr as usize);
   Ok(Box::new(move |token| {
-    let started = cells.cell(STARTED);
-    let release = cells.cell(RELEASE);
+    let cells = cells.atomics_i32().unwrap_or_default();
+    let (started, release) = (&cells[STARTED], &cells[RELEASE]);
     started.fetch_add(1, Ordering::SeqCst);
     loop {
       let value = release.load(Ordering::SeqCst);
@@ -59,35 +54,16 @@ fn prepare_wait_flag(args: &mut TaskArgs) -> Result<Work, TaskError> {
   }))
 }
 
-/// The address of an Int32Array's first cell. Invariant: the array has at least two cells and
-/// the surface keeps it referenced until the task settles.
-struct SharedCells(usize);
-
-impl SharedCells {
-  fn cell(&self, index: usize) -> &AtomicI32 {
-    // SAFETY: the address is 4-aligned (an Int32Array's data), `index < 2 <= length`, the memory
-    // stays alive while the task runs (type invariant), and JS only touches it through Atomics
-    // or plain 32-bit stores, which AtomicI32 has the same layout for.
-    unsafe { &*((self.0 as *const AtomicI32).add(index)) }
-  }
-}
-
 /// Panics with `input` (a string) as the message: proves a panic rejects one promise only.
 fn prepare_panic(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let message = match args.js.kind(args.input) {
-    Ok(crate::js::Kind::String) => args.js.to_string(args.input).unwrap_or_default(),
-    _ => return Err(TaskError::invalid(format!("input must be a string, got {}", args.describe(args.input)))),
-  };
+  let message = args.string(args.input, "input")?;
   Ok(Box::new(move |_| panic!("{message}")))
 }
 
 /// Resolves with 1 when `input` is false; when true, with a result that cannot become a JS
 /// value (an object key with a NUL byte): proves such a task rejects alone.
 fn prepare_unconvertible(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  let unconvertible = match args.js.kind(args.input) {
-    Ok(crate::js::Kind::Boolean) => args.js.to_bool(args.input).unwrap_or(false),
-    _ => return Err(TaskError::invalid(format!("input must be a boolean, got {}", args.describe(args.input)))),
-  };
+  let unconvertible = args.boolean(args.input, "input")?;
   Ok(Box::new(move |_| {
     Ok(match unconvertible {
       true => Output::Object(vec![("not\0a key", Output::Number(1.0))]),
@@ -99,6 +75,6 @@ fn prepare_unconvertible(args: &mut TaskArgs) -> Result<Work, TaskError> {
 /// Asks the surface to keep `input` alive while the task runs, whatever it is; N-API refuses
 /// to reference a primitive, which proves that a failed reference refuses the task.
 fn prepare_keep_input(args: &mut TaskArgs) -> Result<Work, TaskError> {
-  args.keep.push(args.input);
+  args.keep_alive(args.input);
   Ok(Box::new(|_| Ok(Output::Undefined)))
 }

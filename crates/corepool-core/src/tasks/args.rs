@@ -9,11 +9,13 @@ use crate::files;
 use crate::js::{Bytes, FileSlot, Js, JsFailure, Kind};
 use crate::pool::TaskError;
 
+use super::Value;
+
 /// A task's arguments on the JS thread. Objects whose memory a task borrows are pushed to
 /// `keep`, and the surface holds a reference to each until the task settles.
 pub struct TaskArgs<'a> {
-  pub js: Js,
-  pub input: sys::napi_value,
+  pub(crate) js: Js,
+  pub input: Value<'a>,
   options: Option<sys::napi_value>,
   pub(crate) keep: &'a mut Vec<sys::napi_value>,
   /// `{ path }` inputs, read by the task's I/O stage before it is queued.
@@ -32,18 +34,19 @@ impl<'a> TaskArgs<'a> {
     keep: &'a mut Vec<sys::napi_value>,
     files: &'a mut Vec<Arc<FileSlot>>,
   ) -> Self {
-    TaskArgs { js, input, options, keep, files }
+    TaskArgs { js, input: Value::new(input), options, keep, files }
   }
 
   /// What a message says it got (`Js::describe`): `got -1`, `got 'x'`.
-  pub fn describe(&self, value: sys::napi_value) -> String {
-    self.js.describe(value)
+  pub fn describe(&self, value: Value) -> String {
+    self.js.describe(value.raw)
   }
 
   /// The one integer reader: a JS number that is a whole number in `min..=max`. Every message
   /// states the whole range, such as "options.cost must be an integer from 4 to 31, got 32".
-  pub fn integer(&self, value: sys::napi_value, name: &str, min: i64, max: i64) -> Result<i64, TaskError> {
+  pub fn integer(&self, value: Value, name: &str, min: i64, max: i64) -> Result<i64, TaskError> {
     let bad = || TaskError::invalid(format!("{name} must be an integer from {min} to {max}, got {}", self.describe(value)));
+    let value = value.raw;
     if self.js.kind(value).map_err(read_failed(name))? != Kind::Number {
       return Err(bad());
     }
@@ -60,28 +63,28 @@ impl<'a> TaskArgs<'a> {
   }
 
   /// Bytes from a Buffer, TypedArray, DataView or ArrayBuffer (read in place) or a string (UTF-8).
-  pub fn bytes(&mut self, value: sys::napi_value, name: &str) -> Result<Bytes, TaskError> {
+  pub fn bytes(&mut self, value: Value, name: &str) -> Result<Bytes, TaskError> {
     self.bytes_from(value, name, false)
   }
 
   /// Like `bytes`, or `{ path }`: a file that corepool reads itself, off the JS thread, before
   /// the task runs. Only for a kernel that reads the bytes in its work, never in `prepare`
   /// (their length is 0 until then).
-  pub fn bytes_or_file(&mut self, value: sys::napi_value, name: &str) -> Result<Bytes, TaskError> {
+  pub fn bytes_or_file(&mut self, value: Value, name: &str) -> Result<Bytes, TaskError> {
     self.bytes_from(value, name, true)
   }
 
-  fn bytes_from(&mut self, value: sys::napi_value, name: &str, files_allowed: bool) -> Result<Bytes, TaskError> {
+  fn bytes_from(&mut self, value: Value, name: &str, files_allowed: bool) -> Result<Bytes, TaskError> {
     use crate::js::View;
     // Checked whatever the input is, so that a bad value never passes unnoticed.
     let limit = match files_allowed {
       true => self.option_uint("maxInputLength", 1, files::MAX_INPUT_LIMIT)?.unwrap_or(files::DEFAULT_MAX_INPUT),
       false => files::DEFAULT_MAX_INPUT,
     };
-    match self.js.byte_view(value).map_err(read_failed(name))? {
+    match self.js.byte_view(value.raw).map_err(read_failed(name))? {
       View::Borrowed { ptr, len, shared, .. } => {
         if shared {
-          self.keep.push(value);
+          self.keep.push(value.raw);
         }
         // SAFETY: the view `byte_view` just gave; a shared one's object is now in `keep`.
         Ok(unsafe { Js::view_bytes(ptr, len, shared) })
@@ -106,7 +109,8 @@ impl<'a> TaskArgs<'a> {
   }
 
   /// `value.path` when `value` is an object with a non-empty string `path`.
-  pub fn path_field(&self, value: sys::napi_value, name: &str) -> Result<Option<PathBuf>, TaskError> {
+  pub fn path_field(&self, value: Value, name: &str) -> Result<Option<PathBuf>, TaskError> {
+    let value = value.raw;
     if self.js.kind(value).map_err(read_failed(name))? != Kind::Object || self.js.is_array(value).unwrap_or(false) {
       return Ok(None);
     }
@@ -131,23 +135,24 @@ impl<'a> TaskArgs<'a> {
   }
 
   /// A JS string, as UTF-8.
-  pub fn string(&self, value: sys::napi_value, name: &str) -> Result<String, TaskError> {
-    match self.js.kind(value).map_err(read_failed(name))? {
-      Kind::String => self.js.to_string(value).map_err(read_failed(name)),
+  pub fn string(&self, value: Value, name: &str) -> Result<String, TaskError> {
+    match self.js.kind(value.raw).map_err(read_failed(name))? {
+      Kind::String => self.js.to_string(value.raw).map_err(read_failed(name)),
       _ => Err(TaskError::invalid(format!("{name} must be a string, got {}", self.describe(value)))),
     }
   }
 
   /// `input[key]` when `input` is a plain object (not an array or byte view); `name` is how
   /// messages call the input, such as "input must be an object { password, hash }".
-  pub fn input_field(&self, key: &str, shape: &str) -> Result<sys::napi_value, TaskError> {
-    let is_plain = self.js.kind(self.input).map_err(read_failed("input"))? == Kind::Object
-      && !self.js.is_array(self.input).unwrap_or(true)
-      && matches!(self.js.byte_view(self.input), Ok(crate::js::View::None));
+  pub fn input_field(&self, key: &str, shape: &str) -> Result<Value<'a>, TaskError> {
+    let input = self.input.raw;
+    let is_plain = self.js.kind(input).map_err(read_failed("input"))? == Kind::Object
+      && !self.js.is_array(input).unwrap_or(true)
+      && matches!(self.js.byte_view(input), Ok(crate::js::View::None));
     if !is_plain {
       return Err(TaskError::invalid(format!("input must be an object {shape}, got {}", self.describe(self.input))));
     }
-    self.js.get(self.input, key).map_err(read_failed(&format!("input.{key}")))
+    self.js.get(input, key).map(Value::new).map_err(read_failed(&format!("input.{key}")))
   }
 
   /// `options[key]` as bytes (see `bytes`); `None` when absent.
@@ -157,12 +162,12 @@ impl<'a> TaskArgs<'a> {
   }
 
   /// `options[key]`, or `None` when options or the field is absent (undefined).
-  pub fn option(&self, key: &str) -> Result<Option<sys::napi_value>, TaskError> {
+  pub fn option(&self, key: &str) -> Result<Option<Value<'a>>, TaskError> {
     let Some(options) = self.options else { return Ok(None) };
     let value = self.js.get(options, key).map_err(|_| TaskError::invalid(format!("options.{key} could not be read")))?;
     match self.js.kind(value) {
       Ok(Kind::Undefined) => Ok(None),
-      _ => Ok(Some(value)),
+      _ => Ok(Some(Value::new(value))),
     }
   }
 
@@ -178,8 +183,8 @@ impl<'a> TaskArgs<'a> {
   /// `options[key]` as one of `allowed` strings; `None` when absent.
   pub fn option_choice(&self, key: &str, allowed: &[&'static str]) -> Result<Option<&'static str>, TaskError> {
     let Some(value) = self.option(key)? else { return Ok(None) };
-    let text = match self.js.kind(value) {
-      Ok(Kind::String) => self.js.to_string(value).ok(),
+    let text = match self.js.kind(value.raw) {
+      Ok(Kind::String) => self.js.to_string(value.raw).ok(),
       _ => None,
     };
     match text.and_then(|text| allowed.iter().find(|choice| **choice == text)) {

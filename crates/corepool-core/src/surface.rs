@@ -1,14 +1,8 @@
-//! The N-API surface of corepool. Only `#[napi]` items live here: the engine is in `pool/`, the
-//! kernels in `tasks/`, the JS-thread plumbing in `bridge.rs`. `index.js` wraps all of this.
+//! The N-API surface of corepool-core: the `NativePool` class and the functions every addon
+//! built on it exports. Only `#[napi]` items live here: the engine is in `pool/`, the JS-thread
+//! plumbing in `bridge.rs`; the kernels are the addon's. corepool's `index.js` wraps all of this.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
-
-mod bridge;
-mod files;
-mod js;
-mod js_tasks;
-pub mod pool;
-pub mod tasks;
 
 use std::time::Duration;
 
@@ -16,10 +10,11 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use bridge::{Bridge, SharedBridge, Submitted};
+use crate::bridge::{self, Bridge, SharedBridge, Submitted};
+use crate::tasks::{self, BatchMode};
+use crate::{js, js_tasks, pool};
 use js::{Js, Kind};
 use pool::{CancelOutcome, EngineConfig, Priority, SchedulingPolicy, Summary, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
-use tasks::BatchMode;
 
 /// A registered task, as `lib/pool.js` sees it.
 #[napi(object)]
@@ -158,16 +153,16 @@ impl From<pool::CountersSnapshot> for Counters {
 /// One pool's native half. `lib/` validates every argument before calling in.
 #[napi]
 pub struct NativePool {
-  bridge: SharedBridge,
+  pub(crate) bridge: SharedBridge,
 }
 
-fn js_of(env: &Env) -> Js {
+pub(crate) fn js_of(env: &Env) -> Js {
   // SAFETY: napi-rs passes the env of the callback now running on this thread.
   unsafe { Js::from_raw(env.raw()) }
 }
 
 /// An N-API call that failed where no task is there to reject (the JS layer rethrows it).
-fn failure(status: js::JsFailure) -> Error {
+pub(crate) fn failure(status: js::JsFailure) -> Error {
   Error::new(Status::GenericFailure, format!("N-API call failed with status {}", status.0))
 }
 
@@ -402,7 +397,7 @@ impl Drop for NativePool {
   }
 }
 
-fn create_error(js: Js, code: &str, message: &str) -> js::JsResult<sys::napi_value> {
+pub(crate) fn create_error(js: Js, code: &str, message: &str) -> js::JsResult<sys::napi_value> {
   let is_invalid_arg = code == "ERR_INVALID_ARG";
   let code = js.string(code)?;
   let message = js.string(message)?;

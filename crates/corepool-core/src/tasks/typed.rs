@@ -1,10 +1,10 @@
 //! Typed numeric arrays read (or written) in place, and the option readers the compression and
 //! numbers families need beyond `TaskArgs`'s own.
 
-use napi::sys;
 use napi::sys::TypedarrayType as T;
+use std::sync::atomic::AtomicI32;
 
-use super::TaskArgs;
+use super::{TaskArgs, Value};
 use crate::js::{Kind, View};
 use crate::pool::TaskError;
 
@@ -50,7 +50,7 @@ impl TypedSlice {
         describe_input(args)
       ))
     };
-    let view = args.js.byte_view(args.input).map_err(|_| bad(args))?;
+    let view = args.js.byte_view(args.input.raw).map_err(|_| bad(args))?;
     let View::Borrowed { ptr, len, element: Some(kind), shared } = view else { return Err(bad(args)) };
     let element = match kind {
       T::float64_array => Element::F64,
@@ -64,7 +64,7 @@ impl TypedSlice {
     if count > 0 && !(ptr as usize).is_multiple_of(element.size()) {
       return Err(TaskError::invalid("input must be aligned to its element size"));
     }
-    args.keep.insert(0, args.input);
+    args.keep.insert(0, args.input.raw);
     if shared {
       return Ok(TypedSlice { element, ptr: ptr as usize, len: count, copy: None });
     }
@@ -117,6 +117,20 @@ impl TypedSlice {
     unsafe { std::slice::from_raw_parts(self.ptr as *const W, self.len) }
   }
 
+  /// An Int32Array's elements as atomics, for flags and counters shared with JS's `Atomics`
+  /// while the task runs (on a SharedArrayBuffer, read in place); `None` for other types.
+  pub fn atomics_i32(&self) -> Option<&[AtomicI32]> {
+    if self.element != Element::I32 {
+      return None;
+    }
+    if self.len == 0 {
+      return Some(&[]);
+    }
+    // SAFETY: the memory is live, 4-aligned and `len` i32s long (type invariant); AtomicI32 has
+    // the size and alignment of i32, and every access through the slice is atomic.
+    Some(unsafe { std::slice::from_raw_parts(self.ptr as *const AtomicI32, self.len) })
+  }
+
   fn check_layout<W: Word>(&self) {
     assert_eq!(std::mem::size_of::<W>(), self.element.size(), "word size matches the element size");
     assert!(std::mem::align_of::<W>() <= self.element.size(), "elements are aligned for the word type");
@@ -135,7 +149,7 @@ macro_rules! words {
 words!(u32, u64, i32, i64, f32, f64);
 
 fn describe_input(args: &TaskArgs) -> String {
-  match args.js.byte_view(args.input) {
+  match args.js.byte_view(args.input.raw) {
     Ok(View::Borrowed { element: Some(_), .. }) => "a TypedArray of another type".into(),
     Ok(View::Borrowed { element: None, .. }) => "a DataView or ArrayBuffer".into(),
     _ => args.describe(args.input),
@@ -145,28 +159,28 @@ fn describe_input(args: &TaskArgs) -> String {
 /// `options[key]` as a boolean; `None` when absent.
 pub fn option_bool(args: &TaskArgs, key: &str) -> Result<Option<bool>, TaskError> {
   let Some(value) = args.option(key)? else { return Ok(None) };
-  if args.js.kind(value).ok() != Some(Kind::Boolean) {
+  if args.js.kind(value.raw).ok() != Some(Kind::Boolean) {
     return Err(TaskError::invalid(format!("options.{key} must be a boolean, got {}", args.describe(value))));
   }
-  args.js.to_bool(value).map(Some).map_err(|_| TaskError::invalid(format!("options.{key} could not be read")))
+  args.js.to_bool(value.raw).map(Some).map_err(|_| TaskError::invalid(format!("options.{key} could not be read")))
 }
 
 /// `options[key]` as an array of at most `max_len` numbers, each in `min..=max`; `None` when absent.
 pub fn option_numbers(args: &TaskArgs, key: &str, min: f64, max: f64, max_len: u32) -> Result<Option<Vec<f64>>, TaskError> {
   let Some(value) = args.option(key)? else { return Ok(None) };
   let read = |_| TaskError::invalid(format!("options.{key} could not be read"));
-  if !args.js.is_array(value).map_err(read)? {
+  if !args.js.is_array(value.raw).map_err(read)? {
     return Err(TaskError::invalid(format!("options.{key} must be an array of numbers, got {}", args.describe(value))));
   }
-  let len = args.js.array_length(value).map_err(read)?;
+  let len = args.js.array_length(value.raw).map_err(read)?;
   if len > max_len {
     return Err(TaskError::invalid(format!("options.{key} must hold at most {max_len} numbers, got {len}")));
   }
   let mut out = Vec::with_capacity(len as usize);
   for index in 0..len {
-    let item: sys::napi_value = args.js.get_element(value, index).map_err(read)?;
-    let n = match args.js.kind(item) {
-      Ok(Kind::Number) => args.js.to_f64(item).map_err(read)?,
+    let item = Value::new(args.js.get_element(value.raw, index).map_err(read)?);
+    let n = match args.js.kind(item.raw) {
+      Ok(Kind::Number) => args.js.to_f64(item.raw).map_err(read)?,
       _ => f64::NAN,
     };
     if !(n >= min && n <= max) {
