@@ -5,6 +5,7 @@
 mod args;
 mod batch;
 mod compress;
+mod deflate;
 mod hash;
 mod math;
 mod numbers;
