@@ -6,8 +6,8 @@
 //! around it: every one of the 2^(cost+1) key expansions re-reads the key and the salt byte by
 //! byte into words (a branch per byte, since the stream wraps), and the S-boxes are four arrays.
 //! Here the key and salt word streams are computed once per hash and the S-boxes are one array,
-//! as in OpenBSD's `blf.c`. Measured by CPU time with `perf stat` on 10 cost-10 hashes: 70-73 ms
-//! each, against 83-87 ms for the crate and 68-80 ms for the npm package's C.
+//! as in OpenBSD's `blf.c`. By CPU time, a cost-10 hash takes 73-75 ms here, 70-71 ms in the npm
+//! package (0.96x, same process, alternating) and 83-87 ms in the crate (`perf stat`).
 
 /// Blowfish's state: 18 subkeys and the four 256-word S-boxes, one after another.
 struct Blowfish {
