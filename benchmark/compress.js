@@ -1,8 +1,11 @@
 'use strict'
 
-// gzip and brotli (default levels) of 256 KiB of text-like data: corepool (2 threads) against
-// node:zlib's async API, with the main thread's event-loop delay during each run; then the
-// latency of fs.readFile while each one is saturated with gzip work (libuv starvation).
+// Output sizes of gzip, deflate and deflateRaw against node:zlib at the default level, on
+// repetitive text, repetitive JSON and log lines (each output is first decompressed by node:zlib
+// and compared with the input). Then throughput of gzip, deflate, deflateRaw and brotli (default
+// levels) of 256 KiB of log lines: corepool (2 threads) against node:zlib's async API, with the
+// main thread's event-loop delay during each run; then the latency of fs.readFile while each one
+// is saturated with gzip work (libuv starvation).
 // Usage: node benchmark/compress.js
 
 const fs = require('node:fs')
@@ -11,6 +14,7 @@ const path = require('node:path')
 const zlib = require('node:zlib')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { Pool, availableCores } = require('..')
+const { repetitiveText, repetitiveJson } = require('../__test__/fixtures/compressible')
 
 const ROUNDS = 3
 const INPUT = textLike(256 * 1024)
@@ -53,11 +57,13 @@ async function measure (op, total, inFlight) {
 
 async function main () {
   const pool = new Pool({ threads: 2 })
+  const deflates = [['gzip', zlib.gunzipSync], ['deflate', zlib.inflateSync], ['deflateRaw', zlib.inflateRawSync]]
   const cases = [
-    { name: 'gzip', total: 120, check: zlib.gunzipSync, impls: { corepool: (input) => pool.exec('gzip', input), 'node:zlib async': nodeAsync('gzip') } },
+    ...deflates.map(([name, check]) => ({ name, total: 120, check, impls: { corepool: (input) => pool.exec(name, input), 'node:zlib async': nodeAsync(name) } })),
     { name: 'brotli', total: 6, check: zlib.brotliDecompressSync, impls: { corepool: (input) => pool.exec('brotliCompress', input), 'node:zlib async': nodeAsync('brotliCompress') } }
   ]
   console.log(`node ${process.version}, ${os.cpus()[0].model}, ${availableCores()} usable cores, input ${INPUT.length} bytes, median of ${ROUNDS} rounds`)
+  await sizes(pool, deflates)
   const rows = []
   for (const { name, total, check, impls } of cases) {
     const names = Object.keys(impls)
@@ -76,8 +82,30 @@ async function main () {
     }
   }
   console.table(rows)
+  for (const { name } of cases) {
+    const [ours, node] = ['corepool', 'node:zlib async'].map((impl) => Number(rows.find((r) => r.task === name && r.impl === impl)['ops/s']))
+    console.log(`${name} throughput, corepool / node:zlib: ${(ours / node).toFixed(2)}x`)
+  }
   await starvation(pool)
   await pool.close()
+}
+
+/** Output bytes at the default level, corepool against node:zlib, after a round-trip check of both. */
+async function sizes (pool, deflates) {
+  const inputs = { 'repetitive text': repetitiveText(), 'repetitive JSON': repetitiveJson(), 'log lines': INPUT }
+  const rows = []
+  for (const [task, decompress] of deflates) {
+    for (const [name, input] of Object.entries(inputs)) {
+      const ours = await pool.exec(task, input)
+      const node = await nodeAsync(task)(input)
+      for (const [impl, out] of [['corepool', ours], ['node:zlib', node]]) {
+        if (!decompress(out).equals(input)) throw new Error(`${impl} ${task} of ${name} does not round-trip`)
+      }
+      rows.push({ task, input: `${name} (${input.length} B)`, 'corepool bytes': ours.length, 'node:zlib bytes': node.length, 'corepool / node': (ours.length / node.length).toFixed(3) })
+    }
+  }
+  console.log('Output size at the default level (6)')
+  console.table(rows)
 }
 
 /** p99 latency (ms) of fs.readFile on a small file: idle, then under gzip load on each pool. */

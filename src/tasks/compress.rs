@@ -85,14 +85,12 @@ fn prepare_decompress(args: &mut TaskArgs, format: Format) -> Result<Work, TaskE
 
 /// Compresses `data` at `level` (already validated against `format.levels()`).
 pub fn compress(format: Format, level: i64, data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
-  use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
-  use flate2::Compression;
+  use super::deflate::{Encoder, Wrapper};
   let out = Vec::with_capacity(data.len() / 4 + 64);
-  let flate = Compression::new(level as u32);
   let result = match format {
-    Format::Gzip => feed(GzEncoder::new(out, flate), data, token)?.finish(),
-    Format::Zlib => feed(ZlibEncoder::new(out, flate), data, token)?.finish(),
-    Format::Raw => feed(DeflateEncoder::new(out, flate), data, token)?.finish(),
+    Format::Gzip => feed(Encoder::new(out, Wrapper::Gzip, level as u32), data, token)?.finish(),
+    Format::Zlib => feed(Encoder::new(out, Wrapper::Zlib, level as u32), data, token)?.finish(),
+    Format::Raw => feed(Encoder::new(out, Wrapper::Raw, level as u32), data, token)?.finish(),
     Format::Brotli => {
       let params =
         brotli::enc::BrotliEncoderParams { quality: level as i32, lgwin: BROTLI_WINDOW as i32, lgblock: 16, ..Default::default() };

@@ -4,6 +4,7 @@
 //! `Work` that runs on a pool thread.
 
 mod compress;
+mod deflate;
 mod hash;
 mod math;
 mod numbers;

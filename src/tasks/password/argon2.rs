@@ -1,9 +1,16 @@
 //! `argon2.hash` and `argon2.verify`: Argon2 (RFC 9106) in PHC string format.
+//!
+//! The hash runs on argon2-rust, the backend of @node-rs/argon2 (2.2): a port of the reference
+//! implementation whose block fill picks AVX-512, AVX2, SSE2 or NEON at run time and whose memory
+//! is an mmap'd arena with transparent huge pages. RustCrypto's `argon2` crate, which corepool
+//! used before, fills blocks with portable code and was 0.64-0.76x as fast here; it still parses
+//! the PHC strings handed to `argon2.verify` (its messages say what is wrong with one).
 
 use std::cell::RefCell;
 
 use ::argon2::password_hash::PasswordHash;
-use ::argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2_rust::params::{Memory, TagLen};
+use argon2_rust::{Algorithm, Argon2, Hasher, Params, Version};
 use subtle::ConstantTimeEq;
 
 use super::{random_salt, verify_input};
@@ -27,46 +34,55 @@ pub const MAX_HASH_LENGTH: u64 = 64;
 /// Bytes of random salt in a new hash.
 const SALT_LEN: usize = 16;
 
-/// Each pool thread keeps up to this many 1 KiB blocks (64 MiB, the default memoryCost) of
-/// argon2 working memory for its next hash. Reusing resident pages avoids a page fault per 4 KiB
-/// on every hash, which otherwise costs more than half the time of a 19 MiB hash and serialises
-/// concurrent hashes on the kernel's memory map lock. Larger costs allocate and free each time.
-const KEPT_BLOCKS: usize = 65_536;
+/// Each pool thread keeps the arena of its last hash, up to this many 1 KiB blocks (64 MiB, the
+/// default memoryCost), for its next one: reusing resident pages saves the page faults of a
+/// fresh mapping, which cost a large part of a 19 MiB hash and serialise concurrent hashes on
+/// the kernel's memory map lock. Larger costs map and unmap their memory each time.
+const KEPT_BLOCKS: u32 = 65_536;
 
 thread_local! {
-  static KEPT: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+  static KEPT: RefCell<Option<Hasher>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` over at least `blocks` blocks of memory, reusing this thread's kept memory when the
-/// request fits in `KEPT_BLOCKS`. Every block is overwritten by argon2 before it is read.
-fn with_memory<R>(blocks: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
-  if blocks > KEPT_BLOCKS {
-    return f(&mut vec![Block::default(); blocks]);
-  }
-  let mut memory = KEPT.with(|kept| std::mem::take(&mut *kept.borrow_mut()));
-  if memory.len() < blocks {
-    memory.resize(blocks, Block::default());
-  }
-  let result = f(&mut memory);
-  KEPT.with(|kept| *kept.borrow_mut() = memory);
-  result
+/// The cost parameters of one hash. Lanes are filled one after another on the calling pool
+/// thread (`threads(1)`): the pool's threads are the parallelism, so a hash never spawns more.
+fn params(memory_kib: u64, passes: u64, lanes: u64, tag_len: u64) -> Result<Params, argon2_rust::Error> {
+  Params::builder()
+    .memory(Memory::kib(memory_kib))
+    .passes(passes as u32)
+    .lanes(lanes as u32)
+    .threads(1)
+    .tag_len(TagLen::bytes(tag_len))
+    .build()
 }
 
-/// Argon2 of `password` and `salt` into `out`, in this thread's kept memory when it fits.
-fn argon2_into(argon2: &Argon2, params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), TaskError> {
-  with_memory(params.block_count(), |memory| argon2.hash_password_into_with_memory(password, salt, out, memory)).map_err(failed)
+/// Argon2 of `password`, `salt` and associated data `ad` into `out`, in this thread's kept
+/// arena when the memory cost fits in `KEPT_BLOCKS`.
+fn argon2_into(argon2: Argon2, password: &[u8], salt: &[u8], ad: &[u8], out: &mut [u8]) -> Result<(), TaskError> {
+  if argon2.params().memory_blocks() > KEPT_BLOCKS {
+    return argon2.hash_into_with_ad(password, salt, &[], ad, out).map_err(failed);
+  }
+  KEPT
+    .with(|kept| {
+      let mut kept = kept.borrow_mut();
+      let hasher = kept.get_or_insert_with(|| argon2.hasher());
+      hasher.set_argon2(argon2);
+      hasher.hash_into_with_ad(password, salt, &[], ad, out)
+    })
+    .map_err(failed)
 }
 
 /// The PHC string of a hash: `$argon2id$v=19$m=65536,t=3,p=4$<salt>$<hash>`, in unpadded base64.
-fn phc(algorithm: Algorithm, params: &Params, salt: &[u8], hash: &[u8]) -> String {
+fn phc(argon2: &Argon2, salt: &[u8], hash: &[u8]) -> String {
   use base64::engine::general_purpose::STANDARD_NO_PAD;
   use base64::Engine;
+  let params = argon2.params();
   format!(
     "${}$v=19$m={},t={},p={}${}${}",
-    algorithm.as_str(),
-    params.m_cost(),
-    params.t_cost(),
-    params.p_cost(),
+    argon2.algorithm().as_str(),
+    params.memory_kib(),
+    params.passes(),
+    params.lanes(),
     STANDARD_NO_PAD.encode(salt),
     STANDARD_NO_PAD.encode(hash)
   )
@@ -83,25 +99,25 @@ pub fn prepare_hash(args: &mut TaskArgs) -> Result<Work, TaskError> {
   // At least 8 KiB per lane, as Argon2 requires.
   let memory_cost = args.option_uint("memoryCost", 8 * parallelism, MAX_MEMORY_COST)?.unwrap_or(DEFAULT_MEMORY_COST);
   let hash_length = args.option_uint("hashLength", MIN_HASH_LENGTH, MAX_HASH_LENGTH)?.unwrap_or(DEFAULT_HASH_LENGTH);
-  let params = Params::new(memory_cost as u32, time_cost as u32, parallelism as u32, Some(hash_length as usize))
+  let params = params(memory_cost, time_cost, parallelism, hash_length)
     .map_err(|err| TaskError::invalid(format!("options do not make valid argon2 parameters: {err}")))?;
+  let argon2 = Argon2::new(algorithm, Version::V0x13, params);
   let password = args.input_bytes()?;
   Ok(Box::new(move |token| {
     token.check()?;
     let salt = random_salt::<SALT_LEN>()?;
     let mut hash = vec![0u8; hash_length as usize];
-    let argon2 = Argon2::new(algorithm, Version::V0x13, params.clone());
-    argon2_into(&argon2, &params, password.as_slice(), &salt, &mut hash)?;
+    argon2_into(argon2, password.as_slice(), &salt, &[], &mut hash)?;
     token.check()?;
-    Ok(Output::String(phc(algorithm, &params, &salt, &hash)))
+    Ok(Output::String(phc(&argon2, &salt, &hash)))
   }))
 }
 
 /// Everything needed to recompute a stored hash, read from its PHC string on the JS thread.
 struct Stored {
-  algorithm: Algorithm,
-  version: Version,
-  params: Params,
+  argon2: Argon2,
+  /// Associated data (the PHC `data=` parameter), empty when absent.
+  ad: Vec<u8>,
   salt: Vec<u8>,
   hash: Vec<u8>,
 }
@@ -112,8 +128,7 @@ pub fn prepare_verify(args: &mut TaskArgs) -> Result<Work, TaskError> {
   Ok(Box::new(move |token| {
     token.check()?;
     let mut computed = vec![0u8; stored.hash.len()];
-    let argon2 = Argon2::new(stored.algorithm, stored.version, stored.params.clone());
-    argon2_into(&argon2, &stored.params, password.as_slice(), &stored.salt, &mut computed)?;
+    argon2_into(stored.argon2, password.as_slice(), &stored.salt, &stored.ad, &mut computed)?;
     token.check()?;
     Ok(Output::Bool(computed.ct_eq(&stored.hash).into()))
   }))
@@ -123,22 +138,25 @@ pub fn prepare_verify(args: &mut TaskArgs) -> Result<Work, TaskError> {
 fn parse(phc: &str) -> Result<Stored, TaskError> {
   let malformed = |why: &str| TaskError::invalid(format!("input.hash must be an argon2 PHC string: {why}"));
   let parsed = PasswordHash::new(phc).map_err(|err| malformed(&err.to_string()))?;
-  let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|_| malformed("the algorithm is not argon2id, argon2i or argon2d"))?;
-  let version = match parsed.version {
-    None => Version::V0x10,
-    Some(v) => Version::try_from(v).map_err(|_| malformed("the version is not 16 or 19"))?,
+  let algorithm = match parsed.algorithm.as_str() {
+    "argon2id" => Algorithm::Argon2id,
+    "argon2i" => Algorithm::Argon2i,
+    "argon2d" => Algorithm::Argon2d,
+    _ => return Err(malformed("the algorithm is not argon2id, argon2i or argon2d")),
   };
-  let params = Params::try_from(&parsed).map_err(|err| malformed(&err.to_string()))?;
+  let version = Version::from_u32(parsed.version.unwrap_or(0x10)).ok_or_else(|| malformed("the version is not 16 or 19"))?;
+  let stored = ::argon2::Params::try_from(&parsed).map_err(|err| malformed(&err.to_string()))?;
   let out_of_bounds =
     |name: &str, value: u64, max: u64| TaskError::invalid(format!("input.hash has {name}={value}; corepool verifies {name} up to {max}"));
-  if u64::from(params.m_cost()) > MAX_MEMORY_COST {
-    return Err(out_of_bounds("m", params.m_cost().into(), MAX_MEMORY_COST));
+  let (m_cost, t_cost, p_cost) = (u64::from(stored.m_cost()), u64::from(stored.t_cost()), u64::from(stored.p_cost()));
+  if m_cost > MAX_MEMORY_COST {
+    return Err(out_of_bounds("m", m_cost, MAX_MEMORY_COST));
   }
-  if u64::from(params.t_cost()) > MAX_TIME_COST {
-    return Err(out_of_bounds("t", params.t_cost().into(), MAX_TIME_COST));
+  if t_cost > MAX_TIME_COST {
+    return Err(out_of_bounds("t", t_cost, MAX_TIME_COST));
   }
-  if u64::from(params.p_cost()) > MAX_PARALLELISM {
-    return Err(out_of_bounds("p", params.p_cost().into(), MAX_PARALLELISM));
+  if p_cost > MAX_PARALLELISM {
+    return Err(out_of_bounds("p", p_cost, MAX_PARALLELISM));
   }
   let salt = parsed.salt.ok_or_else(|| malformed("it has no salt"))?;
   let mut salt_buf = [0u8; 64];
@@ -147,7 +165,8 @@ fn parse(phc: &str) -> Result<Stored, TaskError> {
   if hash.len() as u64 > 1024 {
     return Err(malformed("the hash is longer than 1024 bytes"));
   }
-  Ok(Stored { algorithm, version, params, salt, hash })
+  let params = params(m_cost, t_cost, p_cost, hash.len() as u64).map_err(|err| malformed(&err.to_string()))?;
+  Ok(Stored { argon2: Argon2::new(algorithm, version, params), ad: stored.data().to_vec(), salt, hash })
 }
 
 fn failed(err: impl std::fmt::Display) -> TaskError {
@@ -165,23 +184,32 @@ mod tests {
     let phc = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
     let stored = parse(phc).unwrap();
     let mut computed = vec![0u8; stored.hash.len()];
-    Argon2::new(stored.algorithm, stored.version, stored.params).hash_password_into(b"password", &stored.salt, &mut computed).unwrap();
+    argon2_into(stored.argon2, b"password", &stored.salt, &stored.ad, &mut computed).unwrap();
     assert_eq!(computed, stored.hash);
   }
 
   #[test]
-  fn a_new_hash_parses_back_and_verifies_in_kept_and_fresh_memory() {
-    for m_cost in [64, KEPT_BLOCKS as u32 + 8] {
-      let params = Params::new(m_cost, 1, 2, Some(32)).unwrap();
-      let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-      let mut hash = [0u8; 32];
-      argon2_into(&argon2, &params, b"pw", b"saltsaltsalt", &mut hash).unwrap();
-      let text = phc(Algorithm::Argon2id, &params, b"saltsaltsalt", &hash);
-      let stored = parse(&text).unwrap();
-      assert_eq!((stored.salt.as_slice(), stored.hash.as_slice()), (&b"saltsaltsalt"[..], &hash[..]));
-      let mut expected = [0u8; 32];
-      argon2.hash_password_into(b"pw", b"saltsaltsalt", &mut expected).unwrap();
-      assert_eq!(hash, expected, "m={m_cost}");
+  fn kept_and_fresh_memory_give_rustcryptos_hash_and_parse_back() {
+    // RustCrypto's argon2 is an independent implementation: agreeing with it on every type,
+    // with several lanes, in kept and in fresh memory, pins the lane layout and the arena reuse.
+    for (algorithm, reference) in [
+      (Algorithm::Argon2id, ::argon2::Algorithm::Argon2id),
+      (Algorithm::Argon2i, ::argon2::Algorithm::Argon2i),
+      (Algorithm::Argon2d, ::argon2::Algorithm::Argon2d),
+    ] {
+      for m_cost in [64, u64::from(KEPT_BLOCKS) + 8, 64] {
+        let argon2 = Argon2::new(algorithm, Version::V0x13, params(m_cost, 1, 2, 32).unwrap());
+        let mut hash = [0u8; 32];
+        argon2_into(argon2, b"pw", b"saltsaltsalt", &[], &mut hash).unwrap();
+        let mut expected = [0u8; 32];
+        let params = ::argon2::Params::new(m_cost as u32, 1, 2, Some(32)).unwrap();
+        ::argon2::Argon2::new(reference, ::argon2::Version::V0x13, params)
+          .hash_password_into(b"pw", b"saltsaltsalt", &mut expected)
+          .unwrap();
+        assert_eq!(hash, expected, "{algorithm:?} m={m_cost}");
+        let stored = parse(&phc(&argon2, b"saltsaltsalt", &hash)).unwrap();
+        assert_eq!((stored.argon2, stored.salt.as_slice(), stored.hash.as_slice()), (argon2, &b"saltsaltsalt"[..], &hash[..]));
+      }
     }
   }
 

@@ -3,6 +3,12 @@
 //! As in OpenBSD, the `bcrypt` and `bcryptjs` npm packages, a password longer than 72 bytes is
 //! truncated to its first 72 bytes.
 
+use base64::engine::general_purpose::NO_PAD;
+use base64::engine::GeneralPurpose;
+use base64::{alphabet, Engine};
+use subtle::ConstantTimeEq;
+
+use super::eksblowfish;
 use super::{random_salt, verify_input};
 use crate::pool::{Output, TaskError, Work};
 use crate::tasks::TaskArgs;
@@ -14,29 +20,53 @@ pub const MAX_COST: u64 = 16;
 
 /// The characters of bcrypt's own base64 alphabet.
 const ALPHABET: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// bcrypt's base64: its alphabet, no padding, canonical trailing bits.
+const BASE64: GeneralPurpose = GeneralPurpose::new(&alphabet::BCRYPT, NO_PAD);
+
+/// The 23 bytes a bcrypt string keeps, for `password` truncated to 72 bytes with its NUL.
+fn bcrypt_hash(password: &[u8], cost: u32, salt: &[u8; 16]) -> [u8; 23] {
+  let mut key = [0u8; 72];
+  let len = password.len().min(72);
+  key[..len].copy_from_slice(&password[..len]);
+  // The terminating NUL counts, unless the password fills all 72 bytes.
+  let raw = eksblowfish::bcrypt(cost, salt, &key[..(len + 1).min(72)]);
+  raw[..23].try_into().expect("23 of 24 bytes")
+}
 
 pub fn prepare_hash(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let cost = args.option_uint("cost", MIN_COST, MAX_COST)?.unwrap_or(DEFAULT_COST) as u32;
   let password = args.input_bytes()?;
   Ok(Box::new(move |token| {
     token.check()?;
-    let parts = ::bcrypt::hash_with_salt(password.as_slice(), cost, random_salt::<16>()?).map_err(failed)?;
+    let salt = random_salt::<16>()?;
+    let hash = bcrypt_hash(password.as_slice(), cost, &salt);
     token.check()?;
-    Ok(Output::String(parts.format_for_version(::bcrypt::Version::TwoB)))
+    Ok(Output::String(format!("$2b${cost:02}${}{}", BASE64.encode(salt), BASE64.encode(hash))))
   }))
 }
 
 pub fn prepare_verify(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let (password, hash) = verify_input(args)?;
-  check_shape(&hash)?;
+  let (cost, salt, expected) = parse(&hash)?;
   Ok(Box::new(move |token| {
     token.check()?;
-    // Compares the recomputed hash with `subtle::ConstantTimeEq`.
-    let matches =
-      ::bcrypt::verify(password.as_slice(), &hash).map_err(|err| TaskError::invalid(format!("input.hash must be a bcrypt hash: {err}")))?;
+    let computed = bcrypt_hash(password.as_slice(), cost, &salt);
     token.check()?;
-    Ok(Output::Bool(matches))
+    Ok(Output::Bool(computed.ct_eq(&expected).into()))
   }))
+}
+
+/// The cost, salt and hash of a bcrypt string, after `check_shape`.
+fn parse(hash: &str) -> Result<(u32, [u8; 16], [u8; 23]), TaskError> {
+  check_shape(hash)?;
+  let bytes = hash.as_bytes();
+  let cost = u32::from((bytes[4] - b'0') * 10 + (bytes[5] - b'0'));
+  let decode = |text: &[u8]| BASE64.decode(text).map_err(|err| TaskError::invalid(format!("input.hash must be a bcrypt hash: {err}")));
+  let salt =
+    decode(&bytes[7..29])?.try_into().map_err(|_| TaskError::invalid("input.hash must be a bcrypt hash: its salt is not 16 bytes"))?;
+  let expected =
+    decode(&bytes[29..])?.try_into().map_err(|_| TaskError::invalid("input.hash must be a bcrypt hash: its hash is not 23 bytes"))?;
+  Ok((cost, salt, expected))
 }
 
 /// Checks `$2a$`, `$2b$` or `$2y$`, a two-digit cost within bounds, then 53 characters of
@@ -63,21 +93,41 @@ fn check_shape(hash: &str) -> Result<(), TaskError> {
   Ok(())
 }
 
-fn failed(err: impl std::fmt::Display) -> TaskError {
-  TaskError::Failed { code: "ERR_BCRYPT", message: format!("bcrypt failed: {err}") }
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
 
+  /// Whether `password` matches `hash`, as the verify task decides.
+  fn verifies(password: &[u8], hash: &str) -> bool {
+    let (cost, salt, expected) = parse(hash).unwrap();
+    bcrypt_hash(password, cost, &salt) == expected
+  }
+
   #[test]
-  fn openwalls_published_vector_verifies() {
+  fn openwalls_published_vectors_verify() {
     // From OpenBSD's / Openwall's crypt_blowfish test vectors.
-    let hash = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
-    check_shape(hash).unwrap();
-    assert!(::bcrypt::verify("U*U", hash).unwrap());
-    assert!(!::bcrypt::verify("U*V", hash).unwrap());
+    assert!(verifies(b"U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+    assert!(!verifies(b"U*V", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+    assert!(verifies(b"", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy"));
+    assert!(verifies(
+      b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789chars after 72 are ignored",
+      "$2a$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui"
+    ));
+  }
+
+  #[test]
+  fn hashes_equal_the_bcrypt_crates_for_every_password_length() {
+    // The crate is an independent implementation: equal strings over lengths around the 72-byte
+    // truncation, bytes that are not ASCII, a NUL inside, and several salts and costs.
+    for len in [0usize, 1, 2, 3, 4, 5, 16, 70, 71, 72, 73, 100] {
+      let password: Vec<u8> = (0..len).map(|i| (i * 37 + len) as u8).collect();
+      for (cost, salt) in [(4u32, [0u8; 16]), (5, [0xa5; 16]), (4, *b"0123456789abcdef")] {
+        let ours = format!("$2b${cost:02}${}{}", BASE64.encode(salt), BASE64.encode(bcrypt_hash(&password, cost, &salt)));
+        let theirs = ::bcrypt::hash_with_salt(&password, cost, salt).unwrap().format_for_version(::bcrypt::Version::TwoB);
+        assert_eq!(ours, theirs, "length {len}, cost {cost}");
+        assert!(verifies(&password, &theirs));
+      }
+    }
   }
 
   #[test]

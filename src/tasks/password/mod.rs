@@ -8,6 +8,7 @@
 
 mod argon2;
 mod bcrypt;
+mod eksblowfish;
 mod scrypt;
 
 use super::{TaskArgs, TaskDef};
