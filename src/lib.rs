@@ -4,6 +4,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod bridge;
+mod chunks;
 mod files;
 mod js;
 mod js_tasks;
