@@ -3,10 +3,13 @@
 //! Compressors feed the input in `INPUT_CHUNK` pieces and check the token between them.
 //! Decompressors pull `OUTPUT_CHUNK` pieces into a `BoundedSink`, which refuses to grow past
 //! `options.maxOutputLength`, so a zip bomb stops at the limit instead of exhausting memory.
+//! Both directions stream their input (`crate::chunks`): a `{ path }` input is read as it is
+//! consumed, so memory holds one chunk of it plus the output, never the whole file.
 
 use std::io::{self, Read, Write};
 
 use super::{TaskArgs, TaskDef};
+use crate::chunks::{for_each_piece, ChunkSource, SourceRead};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
@@ -34,6 +37,9 @@ pub const TASKS: &[TaskDef] = &[
 const INPUT_CHUNK: usize = 8 * 1024;
 /// Output bytes pulled from a decompressor between cancellation checks.
 const OUTPUT_CHUNK: usize = 64 * 1024;
+
+/// The most output a compressor reserves before it has produced any: a file's length is only a guess.
+const MAX_INITIAL_OUTPUT: usize = 64 * 1024 * 1024;
 
 /// Default `options.maxOutputLength` for decompression: 256 MiB.
 pub const DEFAULT_MAX_OUTPUT: u64 = 256 * 1024 * 1024;
@@ -74,19 +80,20 @@ fn prepare_compress(args: &mut TaskArgs, format: Format) -> Result<Work, TaskErr
   let (min, max, default) = format.levels();
   let level = args.option_int("level", min, max)?.unwrap_or(default);
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| compress(format, level, data.as_slice(), token).map(Output::Buffer)))
+  Ok(Box::new(move |token| compress(format, level, data.chunks(), token).map(Output::Buffer)))
 }
 
 fn prepare_decompress(args: &mut TaskArgs, format: Format) -> Result<Work, TaskError> {
   let limit = args.option_uint("maxOutputLength", 1, MAX_OUTPUT_LIMIT)?.unwrap_or(DEFAULT_MAX_OUTPUT);
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| decompress(format, data.as_slice(), limit as usize, token).map(Output::Buffer)))
+  Ok(Box::new(move |token| decompress(format, data.chunks(), limit as usize, token).map(Output::Buffer)))
 }
 
 /// Compresses `data` at `level` (already validated against `format.levels()`).
-pub fn compress(format: Format, level: i64, data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+pub fn compress(format: Format, level: i64, mut data: impl ChunkSource, token: &CancelToken) -> Result<Vec<u8>, TaskError> {
   use super::deflate::{Encoder, Wrapper};
-  let out = Vec::with_capacity(data.len() / 4 + 64);
+  let out = Vec::with_capacity(data.len_hint().min(MAX_INITIAL_OUTPUT) / 4 + 64);
+  let data = &mut data;
   let result = match format {
     Format::Gzip => feed(Encoder::new(out, Wrapper::Gzip, level as u32), data, token)?.finish(),
     Format::Zlib => feed(Encoder::new(out, Wrapper::Zlib, level as u32), data, token)?.finish(),
@@ -101,19 +108,16 @@ pub fn compress(format: Format, level: i64, data: &[u8], token: &CancelToken) ->
     Format::Zstd => {
       let mut encoder = zstd::stream::write::Encoder::new(out, level as i32).map_err(internal)?;
       encoder.include_checksum(true).map_err(internal)?;
-      encoder.set_pledged_src_size(Some(data.len() as u64)).map_err(internal)?;
+      encoder.set_pledged_src_size(data.exact_len().map(|len| len as u64)).map_err(internal)?;
       feed(encoder, data, token)?.finish()
     }
   };
   result.map_err(internal)
 }
 
-/// Writes `data` into `writer` in chunks, checking the token before each.
-fn feed<W: Write>(mut writer: W, data: &[u8], token: &CancelToken) -> Result<W, TaskError> {
-  for chunk in data.chunks(INPUT_CHUNK) {
-    token.check()?;
-    writer.write_all(chunk).map_err(internal)?;
-  }
+/// Writes `data` into `writer` in pieces, checking the token before each.
+fn feed<W: Write>(mut writer: W, data: &mut impl ChunkSource, token: &CancelToken) -> Result<W, TaskError> {
+  for_each_piece(data, token, INPUT_CHUNK, |piece| writer.write_all(piece).map_err(internal))?;
   token.check()?;
   Ok(writer)
 }
@@ -127,22 +131,26 @@ fn internal(err: io::Error) -> TaskError {
 /// Gzip input may hold several members (decompressed one after another, like `gunzip`), and
 /// anything after a member must be another member; bytes after the end of a zlib, raw deflate or
 /// brotli stream are ignored, as node:zlib does.
-pub fn decompress(format: Format, data: &[u8], limit: usize, token: &CancelToken) -> Result<Vec<u8>, TaskError> {
-  if data.is_empty() {
+pub fn decompress(format: Format, mut data: impl ChunkSource, limit: usize, token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+  if data.fill(token)?.is_empty() {
     return Err(TaskError::Failed { code: TRUNCATED, message: "the compressed input is empty".into() });
   }
-  let sink = BoundedSink::new(limit, data.len());
-  match format {
-    Format::Gzip => sink.drain(flate2::read::MultiGzDecoder::new(data), token),
-    Format::Zlib => sink.drain(flate2::read::ZlibDecoder::new(data), token),
-    Format::Raw => sink.drain(flate2::read::DeflateDecoder::new(data), token),
-    Format::Brotli => sink.drain_brotli(data, token),
+  let sink = BoundedSink::new(limit, data.len_hint());
+  let mut input = SourceRead::new(&mut data, token);
+  let result = match format {
+    Format::Gzip => sink.drain(flate2::bufread::MultiGzDecoder::new(&mut input), token),
+    Format::Zlib => sink.drain(flate2::bufread::ZlibDecoder::new(&mut input), token),
+    Format::Raw => sink.drain(flate2::bufread::DeflateDecoder::new(&mut input), token),
+    Format::Brotli => sink.drain_brotli(&mut input, token),
     Format::Zstd => {
-      let mut decoder = zstd::stream::read::Decoder::with_buffer(data).map_err(internal)?;
+      let mut decoder = zstd::stream::read::Decoder::with_buffer(&mut input).map_err(internal)?;
       decoder.window_log_max(zstd_window_log(limit)).map_err(internal)?;
       sink.drain(decoder, token)
     }
-  }
+  };
+  // A failure to read the input (cancelled, past maxInputLength, an I/O error) is the task's
+  // error, not the decoder's complaint about the bytes it did not get.
+  result.map_err(|error| input.failure.take().unwrap_or(error))
 }
 
 /// The largest zstd window the decoder accepts: big enough for `limit` bytes of output (a frame
@@ -184,29 +192,34 @@ impl BoundedSink {
 
   /// Brotli through its stream API, which (unlike its `Read` adapter) tells an early end of the
   /// input apart from corrupt input.
-  fn drain_brotli(mut self, data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+  fn drain_brotli(mut self, mut reader: impl io::BufRead, token: &CancelToken) -> Result<Vec<u8>, TaskError> {
     use brotli::enc::StandardAlloc;
     use brotli::{BrotliDecompressStream, BrotliResult, BrotliState};
     let mut state = BrotliState::new(StandardAlloc::default(), StandardAlloc::default(), StandardAlloc::default());
     let mut chunk = vec![0u8; OUTPUT_CHUNK];
-    let (mut available_in, mut input_offset, mut total_out) = (data.len(), 0usize, 0usize);
+    let mut total_out = 0usize;
     loop {
       token.check()?;
+      let input = reader.fill_buf().map_err(decode_error)?;
+      let ended = input.is_empty();
+      let (mut available_in, mut input_offset) = (input.len(), 0usize);
       let (mut available_out, mut output_offset) = (chunk.len(), 0usize);
       let result = BrotliDecompressStream(
         &mut available_in,
         &mut input_offset,
-        data,
+        input,
         &mut available_out,
         &mut output_offset,
         &mut chunk,
         &mut total_out,
         &mut state,
       );
+      reader.consume(input_offset);
       self.push(&chunk[..output_offset])?;
       match result {
         BrotliResult::NeedsMoreOutput => continue,
         BrotliResult::ResultSuccess => return Ok(self.finish()),
+        BrotliResult::NeedsMoreInput if !ended => continue,
         BrotliResult::NeedsMoreInput => return Err(decode_error(io::ErrorKind::UnexpectedEof.into())),
         BrotliResult::ResultFailure => return Err(decode_error(io::Error::other("invalid brotli stream"))),
       }
@@ -278,11 +291,11 @@ mod tests {
       let (min, max, default) = format.levels();
       let min = min.max(-5);
       for level in [min, default, max.min(19)] {
-        let packed = compress(format, level, &data, &token()).unwrap();
+        let packed = compress(format, level, data.as_slice(), &token()).unwrap();
         if level > 0 {
           assert!(packed.len() < data.len() / 2, "{format:?} level {level} compresses text");
         }
-        assert_eq!(decompress(format, &packed, data.len(), &token()).unwrap(), data, "{format:?} level {level}");
+        assert_eq!(decompress(format, packed.as_slice(), data.len(), &token()).unwrap(), data, "{format:?} level {level}");
       }
     }
   }
@@ -290,8 +303,8 @@ mod tests {
   #[test]
   fn empty_input_round_trips() {
     for format in ALL {
-      let packed = compress(format, format.levels().2, b"", &token()).unwrap();
-      assert_eq!(decompress(format, &packed, 1, &token()).unwrap(), b"", "{format:?}");
+      let packed = compress(format, format.levels().2, &b""[..], &token()).unwrap();
+      assert_eq!(decompress(format, packed.as_slice(), 1, &token()).unwrap(), b"", "{format:?}");
     }
   }
 
@@ -299,9 +312,9 @@ mod tests {
   fn output_one_byte_over_the_limit_is_refused() {
     let data = vec![7u8; 100_000];
     for format in ALL {
-      let packed = compress(format, format.levels().2, &data, &token()).unwrap();
-      assert_eq!(decompress(format, &packed, 100_000, &token()).unwrap().len(), 100_000);
-      let err = decompress(format, &packed, 99_999, &token()).unwrap_err();
+      let packed = compress(format, format.levels().2, data.as_slice(), &token()).unwrap();
+      assert_eq!(decompress(format, packed.as_slice(), 100_000, &token()).unwrap().len(), 100_000);
+      let err = decompress(format, packed.as_slice(), 99_999, &token()).unwrap_err();
       assert_eq!(err.code(), "ERR_OUTPUT_TOO_LARGE", "{format:?}");
     }
   }
@@ -310,14 +323,29 @@ mod tests {
   fn truncated_and_corrupt_input_have_their_own_codes() {
     let data = text(50_000);
     for format in ALL {
-      let packed = compress(format, format.levels().2, &data, &token()).unwrap();
+      let packed = compress(format, format.levels().2, data.as_slice(), &token()).unwrap();
       let cut = &packed[..packed.len() / 2];
       assert_eq!(decompress(format, cut, 1 << 20, &token()).unwrap_err().code(), TRUNCATED, "{format:?} truncated");
-      assert_eq!(decompress(format, b"", 1 << 20, &token()).unwrap_err().code(), TRUNCATED, "{format:?} empty");
+      assert_eq!(decompress(format, &b""[..], 1 << 20, &token()).unwrap_err().code(), TRUNCATED, "{format:?} empty");
     }
     let garbage = [0xffu8; 64];
     for format in ALL {
-      assert_eq!(decompress(format, &garbage, 1 << 20, &token()).unwrap_err().code(), CORRUPT, "{format:?} garbage");
+      assert_eq!(decompress(format, garbage.as_slice(), 1 << 20, &token()).unwrap_err().code(), CORRUPT, "{format:?} garbage");
+    }
+  }
+
+  #[test]
+  fn every_format_streams_in_irregular_pieces_both_ways() {
+    use crate::chunks::testing::Trickle;
+    let data = text(300_000);
+    for format in ALL {
+      let level = format.levels().2.min(9);
+      let packed = compress(format, level, Trickle::new(&data), &token()).unwrap();
+      assert_eq!(decompress(format, packed.as_slice(), data.len(), &token()).unwrap(), data, "{format:?} compressed in pieces");
+      let whole = compress(format, level, data.as_slice(), &token()).unwrap();
+      assert_eq!(decompress(format, Trickle::new(&whole), data.len(), &token()).unwrap(), data, "{format:?} decompressed in pieces");
+      let cut = &whole[..whole.len() - 1];
+      assert_eq!(decompress(format, Trickle::new(cut), data.len(), &token()).unwrap_err().code(), TRUNCATED, "{format:?} cut");
     }
   }
 
@@ -332,12 +360,12 @@ mod tests {
   #[test]
   fn a_cancelled_token_stops_both_directions() {
     let data = text(100_000);
-    let packed = compress(Format::Gzip, 6, &data, &token()).unwrap();
+    let packed = compress(Format::Gzip, 6, data.as_slice(), &token()).unwrap();
     let cancelled = token();
     cancelled.cancel();
     for format in ALL {
-      assert_eq!(compress(format, 1, &data, &cancelled), Err(TaskError::Cancelled));
+      assert_eq!(compress(format, 1, data.as_slice(), &cancelled), Err(TaskError::Cancelled));
     }
-    assert_eq!(decompress(Format::Gzip, &packed, 1 << 20, &cancelled), Err(TaskError::Cancelled));
+    assert_eq!(decompress(Format::Gzip, packed.as_slice(), 1 << 20, &cancelled), Err(TaskError::Cancelled));
   }
 }

@@ -4,6 +4,9 @@
 //! string) and returns the digest as `options.encoding` says: lowercase hex (default), base64 or
 //! a Buffer. Integer results (xxh*, crc*) are written in their canonical big-endian byte order,
 //! so hex reads like the number itself: crc32("123456789") is "cbf43926".
+//!
+//! Every hash here is incremental: a `{ path }` input is hashed as it is read, one chunk at a
+//! time (`crate::chunks`), so memory holds one chunk of it, never the whole file.
 
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
@@ -14,6 +17,7 @@ use sha3::Sha3_256;
 use xxhash_rust::{xxh3, xxh64};
 
 use super::{TaskArgs, TaskDef};
+use crate::chunks::{for_each_piece, ChunkSource};
 use crate::pool::{CancelToken, Output, TaskError, Work};
 
 pub const TASKS: &[TaskDef] = &[
@@ -34,12 +38,12 @@ pub const TASKS: &[TaskDef] = &[
 ];
 
 /// Bytes hashed between cancellation checks: well under a millisecond.
-const CHUNK: usize = 256 * 1024;
+const PIECE: usize = 256 * 1024;
 
 /// From this input size on, blake3 hashes with rayon on the pool's own threads.
 pub const BLAKE3_PARALLEL_MIN: usize = 128 * 1024;
 /// Bytes blake3 hashes in parallel between cancellation checks.
-const BLAKE3_CHUNK: usize = 1024 * 1024;
+const BLAKE3_PIECE: usize = 1024 * 1024;
 
 /// Largest `options.seed` for xxh64 / xxh3: the largest integer a JS number holds exactly.
 pub const SEED_MAX: u64 = (1 << 53) - 1;
@@ -73,20 +77,20 @@ impl Encoding {
 fn prepare_digest<D: Digest + 'static>(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(digest::<D>(data.as_slice(), token)?))))
+  Ok(Box::new(move |token| Ok(encoding.encode(digest::<D>(data.chunks(), token)?))))
 }
 
 fn prepare_blake3(args: &mut TaskArgs) -> Result<Work, TaskError> {
   let encoding = Encoding::from_options(args)?;
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(blake3(data.as_slice(), token)?.to_vec()))))
+  Ok(Box::new(move |token| Ok(encoding.encode(blake3(data.chunks(), token)?.to_vec()))))
 }
 
 /// A non-cryptographic checksum family: its digest as big-endian bytes, and whether it takes
 /// `options.seed`.
 trait Checksum {
   const SEEDED: bool;
-  fn sum(data: &[u8], seed: u64, token: &CancelToken) -> Result<Vec<u8>, TaskError>;
+  fn sum(data: impl ChunkSource, seed: u64, token: &CancelToken) -> Result<Vec<u8>, TaskError>;
 }
 
 macro_rules! checksum {
@@ -94,7 +98,7 @@ macro_rules! checksum {
     struct $name;
     impl Checksum for $name {
       const SEEDED: bool = $seeded;
-      fn sum($data: &[u8], $seed: u64, $token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+      fn sum($data: impl ChunkSource, $seed: u64, $token: &CancelToken) -> Result<Vec<u8>, TaskError> {
         Ok($sum?.to_be_bytes().to_vec())
       }
     }
@@ -113,7 +117,7 @@ fn prepare_checksum<C: Checksum>(args: &mut TaskArgs) -> Result<Work, TaskError>
   let encoding = Encoding::from_options(args)?;
   let seed = if C::SEEDED { args.option_uint("seed", 0, SEED_MAX)?.unwrap_or(0) } else { 0 };
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(C::sum(data.as_slice(), seed, token)?))))
+  Ok(Box::new(move |token| Ok(encoding.encode(C::sum(data.chunks(), seed, token)?))))
 }
 
 /// HMAC with `options.key` (bytes or string, required; any length, empty included, as in Node).
@@ -123,75 +127,73 @@ fn prepare_hmac<M: Mac + KeyInit + 'static>(args: &mut TaskArgs) -> Result<Work,
     return Err(TaskError::invalid("options.key must be a Buffer, TypedArray, DataView, ArrayBuffer or string, got undefined"));
   };
   let data = args.input_bytes_or_file()?;
-  Ok(Box::new(move |token| Ok(encoding.encode(hmac::<M>(key.as_slice(), data.as_slice(), token)?))))
+  Ok(Box::new(move |token| Ok(encoding.encode(hmac::<M>(key.as_slice(), data.chunks(), token)?))))
 }
 
 /// The MAC `M` (an `Hmac<D>`) of `data` under `key`, fed in chunks with a cancellation check
 /// between them.
-pub fn hmac<M: Mac + KeyInit>(key: &[u8], data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+pub fn hmac<M: Mac + KeyInit>(key: &[u8], data: impl ChunkSource, token: &CancelToken) -> Result<Vec<u8>, TaskError> {
   let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
   feed(data, token, |chunk| mac.update(chunk))?;
   Ok(mac.finalize().into_bytes().to_vec())
 }
 
-/// BLAKE3 (32-byte output); large inputs are split across the current rayon pool.
-pub fn blake3(data: &[u8], token: &CancelToken) -> Result<[u8; 32], TaskError> {
+/// BLAKE3 (32-byte output); large pieces are split across the current rayon pool.
+pub fn blake3(mut data: impl ChunkSource, token: &CancelToken) -> Result<[u8; 32], TaskError> {
   let mut hasher = blake3::Hasher::new();
-  if data.len() < BLAKE3_PARALLEL_MIN {
-    token.check()?;
-    hasher.update(data);
-  } else {
-    for chunk in data.chunks(BLAKE3_CHUNK) {
-      token.check()?;
-      hasher.update_rayon(chunk);
+  for_each_piece(&mut data, token, BLAKE3_PIECE, |piece| {
+    if piece.len() < BLAKE3_PARALLEL_MIN {
+      hasher.update(piece);
+    } else {
+      hasher.update_rayon(piece);
     }
-  }
+    Ok(())
+  })?;
   Ok(*hasher.finalize().as_bytes())
 }
 
-pub fn xxh64(data: &[u8], seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
+pub fn xxh64(data: impl ChunkSource, seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
   let mut hasher = xxh64::Xxh64::new(seed);
   feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.digest())
 }
 
-pub fn xxh3_64(data: &[u8], seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
+pub fn xxh3_64(data: impl ChunkSource, seed: u64, token: &CancelToken) -> Result<u64, TaskError> {
   let mut hasher = xxh3::Xxh3::with_seed(seed);
   feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.digest())
 }
 
-pub fn xxh3_128(data: &[u8], seed: u64, token: &CancelToken) -> Result<u128, TaskError> {
+pub fn xxh3_128(data: impl ChunkSource, seed: u64, token: &CancelToken) -> Result<u128, TaskError> {
   let mut hasher = xxh3::Xxh3::with_seed(seed);
   feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.digest128())
 }
 
 /// CRC-32 (ISO-HDLC, as in zlib, gzip and PNG).
-pub fn crc32(data: &[u8], token: &CancelToken) -> Result<u32, TaskError> {
+pub fn crc32(data: impl ChunkSource, token: &CancelToken) -> Result<u32, TaskError> {
   let mut hasher = crc32fast::Hasher::new();
   feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.finalize())
 }
 
 /// CRC-32C (Castagnoli, as in iSCSI, ext4 and SCTP).
-pub fn crc32c(data: &[u8], token: &CancelToken) -> Result<u32, TaskError> {
+pub fn crc32c(data: impl ChunkSource, token: &CancelToken) -> Result<u32, TaskError> {
   let mut crc = 0;
   feed(data, token, |chunk| crc = crc32c::crc32c_append(crc, chunk))?;
   Ok(crc)
 }
 
-/// Hands `data` to `update` in `CHUNK` pieces, checking the cancellation token before each.
-fn feed(data: &[u8], token: &CancelToken, mut update: impl FnMut(&[u8])) -> Result<(), TaskError> {
-  for chunk in data.chunks(CHUNK) {
-    token.check()?;
-    update(chunk);
-  }
-  Ok(())
+/// Hands `data` to `update` in pieces of at most `PIECE` bytes, checking the token before each.
+fn feed(mut data: impl ChunkSource, token: &CancelToken, mut update: impl FnMut(&[u8])) -> Result<(), TaskError> {
+  for_each_piece(&mut data, token, PIECE, |piece| {
+    update(piece);
+    Ok(())
+  })
 }
 
 /// Any RustCrypto digest over `data`, fed in chunks with a cancellation check between them.
-pub fn digest<D: Digest>(data: &[u8], token: &CancelToken) -> Result<Vec<u8>, TaskError> {
+pub fn digest<D: Digest>(data: impl ChunkSource, token: &CancelToken) -> Result<Vec<u8>, TaskError> {
   let mut hasher = D::new();
   feed(data, token, |chunk| hasher.update(chunk))?;
   Ok(hasher.finalize().to_vec())
@@ -219,10 +221,13 @@ mod tests {
   #[test]
   fn sha256_matches_the_fips_test_vectors() {
     let token = CancelToken::new();
-    assert_eq!(hex(&digest::<Sha256>(b"abc", &token).unwrap()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    assert_eq!(hex(&digest::<Sha256>(b"", &token).unwrap()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_eq!(hex(&digest::<Sha256>(&b"abc"[..], &token).unwrap()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(hex(&digest::<Sha256>(&b""[..], &token).unwrap()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     let million_a = vec![b'a'; 1_000_000];
-    assert_eq!(hex(&digest::<Sha256>(&million_a, &token).unwrap()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    assert_eq!(
+      hex(&digest::<Sha256>(million_a.as_slice(), &token).unwrap()),
+      "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+    );
   }
 
   fn token() -> CancelToken {
@@ -232,17 +237,17 @@ mod tests {
   #[test]
   fn md5_sha1_sha384_sha512_and_sha3_match_published_abc_vectors() {
     let t = token();
-    assert_eq!(hex(&digest::<Md5>(b"abc", &t).unwrap()), "900150983cd24fb0d6963f7d28e17f72");
-    assert_eq!(hex(&digest::<Sha1>(b"abc", &t).unwrap()), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert_eq!(hex(&digest::<Md5>(&b"abc"[..], &t).unwrap()), "900150983cd24fb0d6963f7d28e17f72");
+    assert_eq!(hex(&digest::<Sha1>(&b"abc"[..], &t).unwrap()), "a9993e364706816aba3e25717850c26c9cd0d89d");
     assert_eq!(
-      hex(&digest::<Sha384>(b"abc", &t).unwrap()),
+      hex(&digest::<Sha384>(&b"abc"[..], &t).unwrap()),
       "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"
     );
     assert_eq!(
-      hex(&digest::<Sha512>(b"abc", &t).unwrap()),
+      hex(&digest::<Sha512>(&b"abc"[..], &t).unwrap()),
       "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
     );
-    assert_eq!(hex(&digest::<Sha3_256>(b"abc", &t).unwrap()), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+    assert_eq!(hex(&digest::<Sha3_256>(&b"abc"[..], &t).unwrap()), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
   }
 
   #[test]
@@ -250,47 +255,47 @@ mod tests {
     // The official test_vectors.json input: bytes 0, 1, ..., 250, 0, 1, ... of the given length.
     let input = |len: usize| (0..len).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
     let t = token();
-    assert_eq!(hex(&blake3(&input(0), &t).unwrap()), "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
-    assert_eq!(hex(&blake3(&input(1), &t).unwrap()), "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213");
-    assert_eq!(hex(&blake3(&input(1024), &t).unwrap()), "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7");
+    assert_eq!(hex(&blake3(input(0).as_slice(), &t).unwrap()), "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
+    assert_eq!(hex(&blake3(input(1).as_slice(), &t).unwrap()), "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213");
+    assert_eq!(hex(&blake3(input(1024).as_slice(), &t).unwrap()), "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7");
     // 3 MiB + 1 crosses the parallel threshold and the chunk size; compare with one serial update.
     let big = input(3 * 1024 * 1024 + 1);
-    assert_eq!(blake3(&big, &t).unwrap(), *blake3::hash(&big).as_bytes());
+    assert_eq!(blake3(big.as_slice(), &t).unwrap(), *blake3::hash(&big).as_bytes());
   }
 
   #[test]
   fn xxhash_matches_the_reference_vectors_in_canonical_order() {
     let t = token();
-    assert_eq!(xxh64(b"", 0, &t).unwrap(), 0xef46db3751d8e999);
-    assert_eq!(xxh64(b"abc", 0, &t).unwrap(), 0x44bc2cf5ad770999);
-    assert_eq!(xxh3_64(b"", 0, &t).unwrap(), 0x2d06800538d394c2);
-    assert_eq!(xxh3_128(b"", 0, &t).unwrap(), 0x99aa06d3014798d86001c324468d497f);
-    let long = vec![7u8; CHUNK * 2 + 3];
-    assert_eq!(xxh64(&long, 42, &t).unwrap(), xxhash_rust::xxh64::xxh64(&long, 42));
-    assert_eq!(xxh3_64(&long, 42, &t).unwrap(), xxhash_rust::xxh3::xxh3_64_with_seed(&long, 42));
-    assert_eq!(xxh3_128(&long, 42, &t).unwrap(), xxhash_rust::xxh3::xxh3_128_with_seed(&long, 42));
+    assert_eq!(xxh64(&b""[..], 0, &t).unwrap(), 0xef46db3751d8e999);
+    assert_eq!(xxh64(&b"abc"[..], 0, &t).unwrap(), 0x44bc2cf5ad770999);
+    assert_eq!(xxh3_64(&b""[..], 0, &t).unwrap(), 0x2d06800538d394c2);
+    assert_eq!(xxh3_128(&b""[..], 0, &t).unwrap(), 0x99aa06d3014798d86001c324468d497f);
+    let long = vec![7u8; PIECE * 2 + 3];
+    assert_eq!(xxh64(long.as_slice(), 42, &t).unwrap(), xxhash_rust::xxh64::xxh64(&long, 42));
+    assert_eq!(xxh3_64(long.as_slice(), 42, &t).unwrap(), xxhash_rust::xxh3::xxh3_64_with_seed(&long, 42));
+    assert_eq!(xxh3_128(long.as_slice(), 42, &t).unwrap(), xxhash_rust::xxh3::xxh3_128_with_seed(&long, 42));
     assert_eq!(hex(&0xef46db3751d8e999u64.to_be_bytes()), "ef46db3751d8e999");
   }
 
   #[test]
   fn crc32_and_crc32c_match_the_check_values() {
     let t = token();
-    assert_eq!(crc32(b"123456789", &t).unwrap(), 0xcbf43926);
-    assert_eq!(crc32c(b"123456789", &t).unwrap(), 0xe3069283);
-    let long = vec![0xa5u8; CHUNK * 3 + 17];
-    assert_eq!(crc32(&long, &t).unwrap(), crc32fast::hash(&long));
-    assert_eq!(crc32c(&long, &t).unwrap(), crc32c::crc32c(&long));
+    assert_eq!(crc32(&b"123456789"[..], &t).unwrap(), 0xcbf43926);
+    assert_eq!(crc32c(&b"123456789"[..], &t).unwrap(), 0xe3069283);
+    let long = vec![0xa5u8; PIECE * 3 + 17];
+    assert_eq!(crc32(long.as_slice(), &t).unwrap(), crc32fast::hash(&long));
+    assert_eq!(crc32c(long.as_slice(), &t).unwrap(), crc32c::crc32c(&long));
   }
 
   #[test]
   fn hmac_matches_rfc_4231_test_case_2() {
     let t = token();
     assert_eq!(
-      hex(&hmac::<Hmac<Sha256>>(b"Jefe", b"what do ya want for nothing?", &t).unwrap()),
+      hex(&hmac::<Hmac<Sha256>>(b"Jefe", &b"what do ya want for nothing?"[..], &t).unwrap()),
       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
     );
     assert_eq!(
-      hex(&hmac::<Hmac<Sha512>>(b"Jefe", b"what do ya want for nothing?", &t).unwrap()),
+      hex(&hmac::<Hmac<Sha512>>(b"Jefe", &b"what do ya want for nothing?"[..], &t).unwrap()),
       "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
     );
   }
@@ -300,14 +305,31 @@ mod tests {
     let t = token();
     t.cancel();
     let data = vec![0u8; 1 << 20];
-    assert_eq!(digest::<Md5>(&data, &t), Err(TaskError::Cancelled));
-    assert_eq!(blake3(&data, &t), Err(TaskError::Cancelled));
-    assert_eq!(xxh64(&data, 0, &t), Err(TaskError::Cancelled));
-    assert_eq!(xxh3_64(&data, 0, &t), Err(TaskError::Cancelled));
-    assert_eq!(xxh3_128(&data, 0, &t), Err(TaskError::Cancelled));
-    assert_eq!(crc32(&data, &t), Err(TaskError::Cancelled));
-    assert_eq!(crc32c(&data, &t), Err(TaskError::Cancelled));
-    assert_eq!(hmac::<Hmac<Sha256>>(b"k", &data, &t), Err(TaskError::Cancelled));
+    assert_eq!(digest::<Md5>(data.as_slice(), &t), Err(TaskError::Cancelled));
+    assert_eq!(blake3(data.as_slice(), &t), Err(TaskError::Cancelled));
+    assert_eq!(xxh64(data.as_slice(), 0, &t), Err(TaskError::Cancelled));
+    assert_eq!(xxh3_64(data.as_slice(), 0, &t), Err(TaskError::Cancelled));
+    assert_eq!(xxh3_128(data.as_slice(), 0, &t), Err(TaskError::Cancelled));
+    assert_eq!(crc32(data.as_slice(), &t), Err(TaskError::Cancelled));
+    assert_eq!(crc32c(data.as_slice(), &t), Err(TaskError::Cancelled));
+    assert_eq!(hmac::<Hmac<Sha256>>(b"k", data.as_slice(), &t), Err(TaskError::Cancelled));
+  }
+
+  #[test]
+  fn every_hash_fed_in_irregular_pieces_equals_the_hash_of_the_whole_input() {
+    use crate::chunks::testing::Trickle;
+    let t = token();
+    let data: Vec<u8> = (0..(3 * 1024 * 1024 + 5) as u32).map(|i| (i % 251) as u8).collect();
+    let whole = data.as_slice();
+    assert_eq!(digest::<Sha256>(Trickle::new(whole), &t), digest::<Sha256>(whole, &t));
+    assert_eq!(digest::<Sha3_256>(Trickle::new(whole), &t), digest::<Sha3_256>(whole, &t));
+    assert_eq!(blake3(Trickle::new(whole), &t).unwrap(), *blake3::hash(whole).as_bytes());
+    assert_eq!(xxh64(Trickle::new(whole), 7, &t).unwrap(), xxhash_rust::xxh64::xxh64(whole, 7));
+    assert_eq!(xxh3_64(Trickle::new(whole), 7, &t).unwrap(), xxhash_rust::xxh3::xxh3_64_with_seed(whole, 7));
+    assert_eq!(xxh3_128(Trickle::new(whole), 7, &t).unwrap(), xxhash_rust::xxh3::xxh3_128_with_seed(whole, 7));
+    assert_eq!(crc32(Trickle::new(whole), &t).unwrap(), crc32fast::hash(whole));
+    assert_eq!(crc32c(Trickle::new(whole), &t).unwrap(), crc32c::crc32c(whole));
+    assert_eq!(hmac::<Hmac<Sha512>>(b"key", Trickle::new(whole), &t), hmac::<Hmac<Sha512>>(b"key", whole, &t));
   }
 
   #[test]

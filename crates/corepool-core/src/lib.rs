@@ -26,6 +26,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod bridge;
+pub mod chunks;
 mod files;
 mod js;
 mod js_tasks;
@@ -38,6 +39,7 @@ use surface::{create_error, failure, js_of};
 
 /// Everything a kernel author needs, in one `use corepool_core::kernel::*`.
 pub mod kernel {
+  pub use crate::chunks::{for_each_piece, ChunkSource, SourceRead};
   pub use crate::js::Bytes;
   pub use crate::pool::{CancelToken, Output, TaskError, Work};
   pub use crate::register_tasks;

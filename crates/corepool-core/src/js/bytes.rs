@@ -4,13 +4,14 @@
 //! GC then free it) or shrink it (if resizable) while a pool thread reads it, and N-API offers
 //! no way to hold its memory alive. A string is encoded to UTF-8 once.
 
-use std::path::PathBuf;
 use std::ptr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use napi::sys;
 
 use super::{check, Js, JsResult};
+use crate::chunks::Chunks;
+use crate::files::FileInput;
 
 /// Bytes a task reads on a pool thread. Invariant: a borrowed view points into a JS
 /// ArrayBuffer that the surface keeps referenced until the task's promise settles, and the
@@ -19,16 +20,7 @@ pub struct Bytes {
   ptr: *const u8,
   len: usize,
   owned: Option<Vec<u8>>,
-  file: Option<Arc<FileSlot>>,
-}
-
-/// A `{ path }` input: its bytes are read by the task's I/O stage before the task is queued.
-/// Invariant: `data` is set before the task's work runs (the engine queues it only then).
-pub struct FileSlot {
-  pub path: PathBuf,
-  /// `options.maxInputLength`: reading stops with `ERR_INPUT_TOO_LARGE` past this many bytes.
-  pub limit: u64,
-  pub data: OnceLock<Vec<u8>>,
+  file: Option<Arc<FileInput>>,
 }
 
 // SAFETY: a borrowed `Bytes` is only read, and its memory stays alive and in place until the task
@@ -43,18 +35,26 @@ impl Bytes {
     Bytes { ptr: data.as_ptr(), len: data.len(), owned: Some(data), file: None }
   }
 
-  /// Bytes that the I/O stage loads from `slot.path` before the work runs.
-  pub fn file(slot: Arc<FileSlot>) -> Bytes {
-    Bytes { ptr: ptr::null(), len: 0, owned: None, file: Some(slot) }
+  /// A `{ path }` input, read by the work through `chunks` as it consumes it.
+  pub fn file(input: Arc<FileInput>) -> Bytes {
+    Bytes { ptr: ptr::null(), len: 0, owned: None, file: Some(input) }
   }
 
+  /// The input piece by piece: from memory, or read from its file as it is consumed. The one
+  /// way a kernel that takes `{ path }` reads its input.
+  pub fn chunks(&self) -> Chunks<'_> {
+    match &self.file {
+      Some(file) => Chunks::File(file.reader()),
+      None => Chunks::Memory(self.as_slice()),
+    }
+  }
+
+  /// The bytes in memory. A `{ path }` input has none: it is read through `chunks`.
   pub fn as_slice(&self) -> &[u8] {
     if let Some(owned) = &self.owned {
       return owned;
     }
-    if let Some(file) = &self.file {
-      return file.data.get().map(Vec::as_slice).unwrap_or(&[]);
-    }
+    assert!(self.file.is_none(), "a {{ path }} input is read through Bytes::chunks");
     if self.len == 0 {
       return &[];
     }
@@ -62,7 +62,7 @@ impl Bytes {
     unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
   }
 
-  /// The length; for a file input, 0 until the I/O stage has read it.
+  /// The length in memory (see `as_slice`).
   pub fn len(&self) -> usize {
     self.as_slice().len()
   }

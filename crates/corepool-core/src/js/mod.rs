@@ -54,8 +54,8 @@ mod convert;
 mod describe;
 mod settle;
 
+pub use bytes::Bytes;
 pub(crate) use bytes::View;
-pub use bytes::{Bytes, FileSlot};
 pub use convert::output_to_js;
 pub use settle::ErrorList;
 

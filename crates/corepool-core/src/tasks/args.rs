@@ -3,10 +3,10 @@
 use napi::sys;
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use crate::files;
-use crate::js::{Bytes, FileSlot, Js, JsFailure, Kind};
+use crate::files::{self, FileInput};
+use crate::js::{Bytes, Js, JsFailure, Kind};
 use crate::pool::TaskError;
 
 use super::Value;
@@ -18,8 +18,8 @@ pub struct TaskArgs<'a> {
   pub input: Value<'a>,
   options: Option<sys::napi_value>,
   pub(crate) keep: &'a mut Vec<sys::napi_value>,
-  /// `{ path }` inputs, read by the task's I/O stage before it is queued.
-  pub(crate) files: &'a mut Vec<Arc<FileSlot>>,
+  /// `{ path }` inputs, which the task's I/O stage waits on before it is queued if they can block.
+  pub(crate) files: &'a mut Vec<Arc<FileInput>>,
 }
 
 fn read_failed(name: &str) -> impl Fn(JsFailure) -> TaskError + '_ {
@@ -32,7 +32,7 @@ impl<'a> TaskArgs<'a> {
     input: sys::napi_value,
     options: Option<sys::napi_value>,
     keep: &'a mut Vec<sys::napi_value>,
-    files: &'a mut Vec<Arc<FileSlot>>,
+    files: &'a mut Vec<Arc<FileInput>>,
   ) -> Self {
     TaskArgs { js, input: Value::new(input), options, keep, files }
   }
@@ -67,9 +67,8 @@ impl<'a> TaskArgs<'a> {
     self.bytes_from(value, name, false)
   }
 
-  /// Like `bytes`, or `{ path }`: a file that corepool reads itself, off the JS thread, before
-  /// the task runs. Only for a kernel that reads the bytes in its work, never in `prepare`
-  /// (their length is 0 until then).
+  /// Like `bytes`, or `{ path }`: a file that corepool reads itself, off the JS thread, as the
+  /// work consumes it. Only for a kernel that reads its input through `Bytes::chunks`.
   pub fn bytes_or_file(&mut self, value: Value, name: &str) -> Result<Bytes, TaskError> {
     self.bytes_from(value, name, true)
   }
@@ -92,9 +91,9 @@ impl<'a> TaskArgs<'a> {
       View::Utf8(text) => Ok(Bytes::owned(text.into_bytes())),
       View::None if files_allowed => match self.path_field(value, name)? {
         Some(path) => {
-          let slot = Arc::new(FileSlot { path, limit, data: OnceLock::new() });
-          self.files.push(slot.clone());
-          Ok(Bytes::file(slot))
+          let file = Arc::new(FileInput::new(path, limit));
+          self.files.push(file.clone());
+          Ok(Bytes::file(file))
         }
         None => Err(TaskError::invalid(format!(
           "{name} must be a Buffer, TypedArray, DataView, ArrayBuffer, string or {{ path }}, got {}",

@@ -7,7 +7,8 @@ use rayon::prelude::*;
 use super::{TaskArgs, TaskDef};
 use std::sync::Arc;
 
-use crate::js::{FileSlot, Js, Kind};
+use crate::files::FileInput;
+use crate::js::{Js, Kind};
 use crate::pool::{catch_panic, Output, TaskError, Work};
 
 /// How a batch reports failures of single items.
@@ -31,7 +32,7 @@ pub fn prepare_many(
   options: Option<sys::napi_value>,
   mode: BatchMode,
   keep: &mut Vec<sys::napi_value>,
-  files: &mut Vec<Arc<FileSlot>>,
+  files: &mut Vec<Arc<FileInput>>,
 ) -> Result<Work, TaskError> {
   let not_array = || TaskError::invalid("inputs must be an array");
   if js.kind(inputs).map_err(|_| not_array())? != Kind::Object || !js.is_array(inputs).map_err(|_| not_array())? {
