@@ -62,13 +62,18 @@ function inRealm (filename) {
 }
 
 /**
- * The file that `binding` was required from, for worker threads to load the same addon: a
- * `.node` file, or the loader (such as napi-rs's binding.js) that exported it.
+ * The file that `binding` was required from, for worker threads to load the same addon: the
+ * `.node` file itself when it is in require.cache (a JS worker then loads it without a loader's
+ * platform checks, which delay its first task), else the loader that exported it.
  */
 function bindingFile (binding) {
+  let loader
   for (const module of Object.values(require.cache)) {
-    if (module?.exports === binding) return module.filename
+    if (module?.exports !== binding) continue
+    if (module.filename.endsWith('.node')) return module.filename
+    loader ??= module.filename
   }
+  if (loader !== undefined) return loader
   throw new Error('the native addon is not in require.cache: load it with require()')
 }
 
