@@ -19,6 +19,7 @@ const os = require('node:os')
 const path = require('node:path')
 const readline = require('node:readline')
 const { availableCores } = require('..')
+const { median } = require('./common.js')
 
 const args = process.argv.slice(2)
 const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i === -1 ? fallback : args[i + 1] }
@@ -144,31 +145,39 @@ async function measureAtRate (port, rate) {
   }
 }
 
-/** Every server at every rate, rounds rotated; prints /ping percentiles and where each saturates. */
-async function equalLoad () {
-  const runs = new Map() // `${mode} ${rate}` -> [result, ...]
+/** Starts each server of `modes` once per round (order rotated), checks its answers, runs `measure`. */
+async function eachServer (modes, measure) {
   for (let round = 0; round < ROUNDS; round++) {
-    const order = RATE_MODES.map((_, i) => RATE_MODES[(i + round) % RATE_MODES.length])
-    for (const mode of order) {
+    for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
       const server = await startServer(mode)
       try {
-        if (await get(server.port, '/fib') !== EXPECTED['/fib']) throw new Error(`${mode} /fib answered wrong`)
-        for (const rate of RATES) {
-          const r = await measureAtRate(server.port, rate)
-          const key = `${mode} ${rate}`
-          if (!runs.has(key)) runs.set(key, [])
-          runs.get(key).push(r)
-          console.error(`  round ${round + 1}: ${mode} /fib at ${rate}/s: answered ${r.answered.toFixed(0)}/s, /ping p99 ${r.p99.toFixed(2)} ms`)
+        for (const route of [...ROUTES, '/ping']) {
+          const body = await get(server.port, route)
+          if (body !== EXPECTED[route]) throw new Error(`${mode} ${route} answered ${body.slice(0, 80)}`)
         }
+        await measure(mode, server, round)
       } finally {
         server.stop()
       }
     }
   }
+}
+
+/** Every server at every rate, rounds rotated; prints /ping percentiles and where each saturates. */
+async function equalLoad () {
+  const runs = new Map() // `${mode} ${rate}` -> [result, ...]
+  await eachServer(RATE_MODES, async (mode, server, round) => {
+    for (const rate of RATES) {
+      const r = await measureAtRate(server.port, rate)
+      const key = `${mode} ${rate}`
+      if (!runs.has(key)) runs.set(key, [])
+      runs.get(key).push(r)
+      console.error(`  round ${round + 1}: ${mode} /fib at ${rate}/s: answered ${r.answered.toFixed(0)}/s, /ping p99 ${r.p99.toFixed(2)} ms`)
+    }
+  })
   console.log(`\nLatency at equal load: /fib offered at fixed rates, /ping every 2 ms during it (ms, medians of ${ROUNDS} round(s))\n`)
   console.log('| server | /fib offered (req/s) | answered (req/s) | /ping p50 | /ping p99 | /ping p999 | saturated |')
   console.log('|---|---:|---:|---:|---:|---:|---|')
-  const median = (values) => { const v = [...values].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
   for (const mode of RATE_MODES) {
     for (const rate of RATES) {
       const results = runs.get(`${mode} ${rate}`)
@@ -184,28 +193,15 @@ async function main () {
   console.log(`Node ${process.version}, ${cpu}, availableCores() = ${availableCores()}, ${os.cpus().length} logical CPUs`)
   console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run (after a 1 s warm-up), on 127.0.0.1; autocannon in its own process; /ping: a sequential keep-alive pinger (this process) every 5 ms during the same load\n`)
   const runs = new Map() // `${mode} ${route}` -> [result, ...]
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = MODES.map((_, i) => MODES[(i + round) % MODES.length])
-    for (const mode of order) {
-      const server = await startServer(mode)
-      try {
-        for (const route of [...ROUTES, '/ping']) {
-          const body = await get(server.port, route)
-          if (body !== EXPECTED[route]) throw new Error(`${mode} ${route} answered ${body.slice(0, 80)}`)
-        }
-        for (const route of ROUTES) {
-          const r = await measure(server.port, route)
-          const key = `${mode} ${route}`
-          if (!runs.has(key)) runs.set(key, { mode: server.split === null ? mode : `${mode} (${server.split})`, route, results: [] })
-          runs.get(key).results.push(r)
-          console.error(`  round ${round + 1}: ${mode} ${route}: ${r.reqPerSec.toFixed(0)} req/s`)
-        }
-      } finally {
-        server.stop()
-      }
+  await eachServer(MODES, async (mode, server, round) => {
+    for (const route of ROUTES) {
+      const r = await measure(server.port, route)
+      const key = `${mode} ${route}`
+      if (!runs.has(key)) runs.set(key, { mode: server.split === null ? mode : `${mode} (${server.split})`, route, results: [] })
+      runs.get(key).results.push(r)
+      console.error(`  round ${round + 1}: ${mode} ${route}: ${r.reqPerSec.toFixed(0)} req/s`)
     }
-  }
-  const median = (values) => { const v = [...values].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
+  })
   const rows = []
   for (const mode of MODES) {
     for (const route of ROUTES) {
