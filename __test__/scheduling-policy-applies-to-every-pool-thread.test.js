@@ -5,6 +5,7 @@ const assert = require('node:assert/strict')
 const { Pool } = require('..')
 const { blocker } = require('./helpers/blocker.js')
 const { poolThreads, thisThread } = require('./helpers/pool-threads.js')
+const { poolThreadCountOnceItIs } = require('./helpers/threads.js')
 
 const linuxOnly = { skip: process.platform !== 'linux' && 'reads /proc (Linux only)' }
 
@@ -13,6 +14,7 @@ async function policiesOf (options) {
   const pool = new Pool({ threads: 2, ...options })
   const held = [blocker(pool), blocker(pool)]
   for (const task of held) await task.started()
+  await poolThreadCountOnceItIs(2) // the previous pool's joined threads may still be listed
   const policies = poolThreads().map((thread) => thread.policy)
   for (const task of held) task.release()
   await pool.close()

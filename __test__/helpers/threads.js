@@ -13,4 +13,20 @@ function poolThreadCount () {
   return count
 }
 
-module.exports = { poolThreadCount }
+/**
+ * The pool thread count once it reaches `expected`, or after `ms` if it never does. A joined
+ * thread has finished, but Linux lists it in /proc/self/task until the kernel has released it,
+ * which a thread at nice 19 on a busy machine can take milliseconds to reach; a leaked thread
+ * stays listed, and the caller's assertion then fails.
+ */
+async function poolThreadCountOnceItIs (expected, ms = 2000) {
+  const deadline = Date.now() + ms
+  let count = poolThreadCount()
+  while (count !== expected && Date.now() < deadline) {
+    await new Promise(setImmediate)
+    count = poolThreadCount()
+  }
+  return count
+}
+
+module.exports = { poolThreadCount, poolThreadCountOnceItIs }
