@@ -4,7 +4,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Pool } = require('..')
 const { blocker } = require('./helpers/blocker.js')
-const { poolThreads, thisThread } = require('./helpers/pool-threads.js')
+const { poolThreads, thisThread } = require('./helpers/threads.js')
 
 test('niceIncrement lowers the priority of every pool thread and only theirs', { skip: process.platform !== 'linux' && 'reads /proc (Linux only)' }, async () => {
   const before = thisThread().nice

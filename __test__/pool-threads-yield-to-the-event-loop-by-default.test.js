@@ -4,7 +4,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Pool, defaults } = require('..')
 const { blocker } = require('./helpers/blocker.js')
-const { poolThreads, thisThread } = require('./helpers/pool-threads.js')
+const { poolThreads, thisThread } = require('./helpers/threads.js')
 
 test('the defaults are niceIncrement 19 and the normal policy', () => {
   assert.equal(defaults.niceIncrement, 19)

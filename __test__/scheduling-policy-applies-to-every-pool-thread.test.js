@@ -4,8 +4,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Pool } = require('..')
 const { blocker } = require('./helpers/blocker.js')
-const { poolThreads, thisThread } = require('./helpers/pool-threads.js')
-const { poolThreadCountOnceItIs } = require('./helpers/threads.js')
+const { poolThreads, poolThreadCountOnceItIs, thisThread } = require('./helpers/threads.js')
 
 const linuxOnly = { skip: process.platform !== 'linux' && 'reads /proc (Linux only)' }
 

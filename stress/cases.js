@@ -13,6 +13,7 @@ const { spawn, execFileSync } = require('node:child_process')
 const { Worker } = require('node:worker_threads')
 const util = require('node:util')
 const { Pool } = require('..')
+const { poolThreadCount } = require('../__test__/helpers/threads.js')
 
 const SCALE = Number(process.env.COREPOOL_STRESS_SCALE ?? 1)
 const scaled = (n, min = 1) => Math.max(min, Math.round(n * SCALE))
@@ -165,9 +166,6 @@ const CASES = {
   async churn () {
     const r = result()
     const seconds = scaled(60, 3)
-    const countThreads = () => fs.readdirSync('/proc/self/task').filter((tid) => {
-      try { return /^corepool-\d+$/.test(fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()) } catch { return false }
-    }).length
     const counter = settleCounter(r)
     let peak = 0
     let pools = 0
@@ -180,10 +178,10 @@ const CASES = {
       await pool.close()
       pools++
       r.runs++
-      if (pools % 100 === 0) peak = Math.max(peak, countThreads())
+      if (pools % 100 === 0) peak = Math.max(peak, poolThreadCount())
     }
     counter.finish()
-    const end = countThreads()
+    const end = poolThreadCount()
     if (end !== 0) { r.lost++; r.notes += ' pool threads outlived close();' }
     r.notes += ` ${pools} pools; pool threads alive: peak ${peak} (sampled), at the end ${end}`
     return r

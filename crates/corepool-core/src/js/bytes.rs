@@ -13,53 +13,57 @@ use super::{check, Js, JsResult};
 use crate::chunks::Chunks;
 use crate::files::FileInput;
 
-/// Bytes a task reads on a pool thread. Invariant: a borrowed view points into a JS
-/// ArrayBuffer that the surface keeps referenced until the task's promise settles, and the
-/// engine's shutdown waits for running tasks before the environment can free it.
-pub struct Bytes {
-  ptr: *const u8,
-  len: usize,
-  owned: Option<Vec<u8>>,
-  file: Option<Arc<FileInput>>,
+/// Bytes a task reads on a pool thread.
+pub struct Bytes(Source);
+
+enum Source {
+  /// A view on a SharedArrayBuffer, read in place. Invariant: it points into memory that the
+  /// surface keeps referenced until the task's promise settles, and the engine's shutdown waits
+  /// for running tasks before the environment can free it.
+  Shared {
+    ptr: *const u8,
+    len: usize,
+  },
+  Owned(Vec<u8>),
+  /// A `{ path }` input, read by the work through `chunks` as it consumes it.
+  File(Arc<FileInput>),
 }
 
-// SAFETY: a borrowed `Bytes` is only read, and its memory stays alive and in place until the task
-// settles (the invariant above); the documented input contract (as for Node's async fs and zlib)
-// forbids JS from mutating or transferring it meanwhile. An owned `Bytes` is a plain Vec.
+// SAFETY: shared memory is only read, and stays alive and in place until the task settles (the
+// invariant of `Source::Shared`); the documented input contract (as for Node's async fs and zlib)
+// forbids JS from mutating it meanwhile. The other sources are plain owned values.
 unsafe impl Send for Bytes {}
 // SAFETY: as for Send: shared reads of memory that outlives the task.
 unsafe impl Sync for Bytes {}
 
 impl Bytes {
   pub fn owned(data: Vec<u8>) -> Bytes {
-    Bytes { ptr: data.as_ptr(), len: data.len(), owned: Some(data), file: None }
+    Bytes(Source::Owned(data))
   }
 
   /// A `{ path }` input, read by the work through `chunks` as it consumes it.
   pub fn file(input: Arc<FileInput>) -> Bytes {
-    Bytes { ptr: ptr::null(), len: 0, owned: None, file: Some(input) }
+    Bytes(Source::File(input))
   }
 
   /// The input piece by piece: from memory, or read from its file as it is consumed. The one
   /// way a kernel that takes `{ path }` reads its input.
   pub fn chunks(&self) -> Chunks<'_> {
-    match &self.file {
-      Some(file) => Chunks::File(file.reader()),
-      None => Chunks::Memory(self.as_slice()),
+    match &self.0 {
+      Source::File(file) => Chunks::File(file.reader()),
+      _ => Chunks::Memory(self.as_slice()),
     }
   }
 
   /// The bytes in memory. A `{ path }` input has none: it is read through `chunks`.
   pub fn as_slice(&self) -> &[u8] {
-    if let Some(owned) = &self.owned {
-      return owned;
+    match &self.0 {
+      Source::Owned(data) => data,
+      Source::Shared { len: 0, .. } => &[],
+      // SAFETY: `ptr..ptr+len` lies in live shared memory kept by the surface (the invariant).
+      Source::Shared { ptr, len } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
+      Source::File(_) => panic!("a {{ path }} input is read through Bytes::chunks"),
     }
-    assert!(self.file.is_none(), "a {{ path }} input is read through Bytes::chunks");
-    if self.len == 0 {
-      return &[];
-    }
-    // SAFETY: `ptr..ptr+len` lies in a live ArrayBuffer kept by the surface (type invariant).
-    unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
   }
 
   /// The length in memory (see `as_slice`).
@@ -136,7 +140,7 @@ impl Js {
       // SAFETY: the caller's contract: a view's memory, with no JS run since.
       return Bytes::owned(unsafe { Js::copy_view(ptr, len) });
     }
-    Bytes { ptr, len, owned: None, file: None }
+    Bytes(Source::Shared { ptr, len })
   }
 
   /// A copy of a view's bytes, taken on the JS thread while the view is valid.

@@ -107,20 +107,14 @@ impl Histogram {
     self.max_nanos.store(0, Ordering::Relaxed);
   }
 
-  /// Adds this histogram's counts to `into`.
-  pub fn merge_into(&self, into: &mut Snapshot) {
-    for (sum, bucket) in into.buckets.iter_mut().zip(&self.buckets) {
-      *sum += bucket.load(Ordering::Relaxed);
-    }
-    into.sum_nanos += self.sum_nanos.load(Ordering::Relaxed);
-    into.min_nanos = into.min_nanos.min(self.min_nanos.load(Ordering::Relaxed));
-    into.max_nanos = into.max_nanos.max(self.max_nanos.load(Ordering::Relaxed));
-  }
-
+  /// A plain copy, to merge and read.
   pub fn snapshot(&self) -> Snapshot {
-    let mut snapshot = Snapshot::default();
-    self.merge_into(&mut snapshot);
-    snapshot
+    Snapshot {
+      buckets: std::array::from_fn(|index| self.buckets[index].load(Ordering::Relaxed)),
+      sum_nanos: self.sum_nanos.load(Ordering::Relaxed),
+      min_nanos: self.min_nanos.load(Ordering::Relaxed),
+      max_nanos: self.max_nanos.load(Ordering::Relaxed),
+    }
   }
 }
 
@@ -217,8 +211,8 @@ pub struct TimingsSnapshot {
 
 impl TimingsSnapshot {
   pub fn add(&mut self, timings: &Timings) {
-    timings.wait.merge_into(&mut self.wait);
-    timings.run.merge_into(&mut self.run);
+    self.wait.merge(&timings.wait.snapshot());
+    self.run.merge(&timings.run.snapshot());
   }
 
   pub fn merge(&mut self, other: &TimingsSnapshot) {

@@ -5,14 +5,14 @@
 //! merge the shards; the pool-wide histograms are the merge of every task's.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use super::histogram::{Timings, TimingsSnapshot};
 use super::TaskId;
 
-/// One pool thread's busy time. Invariant: only its own thread writes it, so it updates with plain
-/// loads and stores, like `Histogram::record`.
+/// One thread's busy time. Invariant: one thread writes it at a time (its shard's), so it
+/// updates with plain loads and stores, like `Histogram::record`.
 #[derive(Default)]
 struct ThreadClock {
   /// Busy nanoseconds of the tasks this thread finished.
@@ -22,6 +22,38 @@ struct ThreadClock {
   /// Tasks running on this thread now: more than one when a kernel's parallel loop lets the
   /// thread take another queued task while it waits for its helpers.
   depth: AtomicU32,
+  /// `busy_nanos` plus the running task's time at the last reset; written by the reader.
+  busy_at_reset: AtomicU64,
+}
+
+impl ThreadClock {
+  fn start(&self, now: u64) {
+    let depth = self.depth.load(Ordering::Relaxed);
+    self.depth.store(depth + 1, Ordering::Relaxed);
+    if depth == 0 {
+      self.running_since.store(now + 1, Ordering::Relaxed);
+    }
+  }
+
+  fn stop(&self, now: u64) {
+    let depth = self.depth.load(Ordering::Relaxed).saturating_sub(1);
+    self.depth.store(depth, Ordering::Relaxed);
+    if depth == 0 {
+      let since = self.running_since.load(Ordering::Relaxed).saturating_sub(1);
+      let busy = self.busy_nanos.load(Ordering::Relaxed) + now.saturating_sub(since);
+      // A reader between the two stores misses this task for a moment, which never shows a
+      // thread busier than the time elapsed.
+      self.running_since.store(0, Ordering::Relaxed);
+      self.busy_nanos.store(busy, Ordering::Relaxed);
+    }
+  }
+
+  /// Busy nanoseconds up to `now`, counting the running task.
+  fn busy_until(&self, now: u64) -> u64 {
+    let since = self.running_since.load(Ordering::Relaxed);
+    let running = if since == 0 { 0 } else { now.saturating_sub(since - 1) };
+    self.busy_nanos.load(Ordering::Relaxed) + running
+  }
 }
 
 /// A plain copy of the busy clocks, for utilization.
@@ -33,9 +65,12 @@ pub struct BusySnapshot {
   pub busy_nanos: Vec<u64>,
 }
 
-/// The histograms that one thread records into. Invariant: only that thread writes them, and it
-/// alone empties them, when it sees that `Metrics::generation` has moved past `generation`.
+/// What one thread records into: its busy clock and its histograms. Invariant: only that thread
+/// writes them, and it alone empties the histograms, when it sees that `Metrics::generation` has
+/// moved past `generation`.
+#[derive(Default)]
 struct Shard {
+  clock: ThreadClock,
   /// The reset generation that the histograms hold samples of; readers skip an older shard.
   generation: AtomicU64,
   per_task: Vec<OnceLock<Box<Timings>>>,
@@ -46,15 +81,13 @@ pub struct Metrics {
   epoch: Instant,
   /// Nanoseconds since `epoch` at the last reset; utilization counts from there.
   reset_at: AtomicU64,
-  /// Busy nanoseconds per thread at the last reset.
-  busy_at_reset: Vec<AtomicU64>,
-  threads: Vec<ThreadClock>,
-  /// One per pool thread, and a last one for work run elsewhere (an engine's tests).
+  /// One per pool thread, and a last one for work run elsewhere (an engine's tests), which
+  /// utilization leaves out.
   shards: Vec<Shard>,
   /// Counts `reset` calls: a shard from an older generation is stale.
   generation: AtomicU64,
   /// Serialises recording into the last shard, which threads outside the pool share.
-  outside: std::sync::Mutex<()>,
+  outside: Mutex<()>,
   /// Written by the submitting thread; on a cache line of its own, away from what pool threads read.
   queue_high_water: HighWater,
 }
@@ -72,13 +105,9 @@ impl Metrics {
       enabled,
       epoch: Instant::now(),
       reset_at: AtomicU64::new(0),
-      busy_at_reset: (0..threads).map(|_| AtomicU64::new(0)).collect(),
-      threads: (0..threads).map(|_| ThreadClock::default()).collect(),
-      shards: (0..=threads)
-        .map(|_| Shard { generation: AtomicU64::new(0), per_task: (0..task_count).map(|_| OnceLock::new()).collect() })
-        .collect(),
+      shards: (0..=threads).map(|_| Shard { per_task: (0..task_count).map(|_| OnceLock::new()).collect(), ..Shard::default() }).collect(),
       generation: AtomicU64::new(0),
-      outside: std::sync::Mutex::new(()),
+      outside: Mutex::new(()),
       queue_high_water: HighWater::default(),
     }
   }
@@ -104,15 +133,10 @@ impl Metrics {
   pub fn started(&self, task: TaskId, submitted: Option<Instant>) -> RunStart {
     let submitted = submitted?;
     let now = Instant::now();
-    let wait = now.saturating_duration_since(submitted);
-    self.record(task, |timings| timings.wait.record(wait));
-    if let Some(clock) = self.current_thread() {
-      let depth = clock.depth.load(Ordering::Relaxed);
-      clock.depth.store(depth + 1, Ordering::Relaxed);
-      if depth == 0 {
-        clock.running_since.store(self.nanos_at(now) + 1, Ordering::Relaxed);
-      }
-    }
+    self.on_current_shard(task, |shard, timings| {
+      timings.wait.record(now.saturating_duration_since(submitted));
+      shard.clock.start(self.nanos_at(now));
+    });
     Some(now)
   }
 
@@ -120,20 +144,10 @@ impl Metrics {
   pub fn finished(&self, task: TaskId, start: RunStart) {
     let Some(start) = start else { return };
     let now = Instant::now();
-    let run = now.saturating_duration_since(start);
-    self.record(task, |timings| timings.run.record(run));
-    if let Some(clock) = self.current_thread() {
-      let depth = clock.depth.load(Ordering::Relaxed).saturating_sub(1);
-      clock.depth.store(depth, Ordering::Relaxed);
-      if depth == 0 {
-        let since = clock.running_since.load(Ordering::Relaxed).saturating_sub(1);
-        let busy = clock.busy_nanos.load(Ordering::Relaxed) + self.nanos_at(now).saturating_sub(since);
-        // A reader between the two stores misses this task for a moment, which never shows a
-        // thread busier than the time elapsed.
-        clock.running_since.store(0, Ordering::Relaxed);
-        clock.busy_nanos.store(busy, Ordering::Relaxed);
-      }
-    }
+    self.on_current_shard(task, |shard, timings| {
+      timings.run.record(now.saturating_duration_since(start));
+      shard.clock.stop(self.nanos_at(now));
+    });
   }
 
   /// A task's timings since the last reset, merged over threads, or `None` if it never ran since
@@ -155,15 +169,11 @@ impl Metrics {
     self.queue_high_water.0.load(Ordering::Relaxed)
   }
 
-  /// Busy time per thread since the last reset, counting running tasks up to now.
+  /// Busy time per pool thread since the last reset, counting running tasks up to now.
   pub fn busy(&self) -> BusySnapshot {
     let now = self.nanos_at(Instant::now());
-    let busy_nanos = self
-      .threads
-      .iter()
-      .zip(&self.busy_at_reset)
-      .map(|(clock, at_reset)| self.busy_until(clock, now).saturating_sub(at_reset.load(Ordering::Relaxed)))
-      .collect();
+    let busy_nanos =
+      self.pool_clocks().map(|clock| clock.busy_until(now).saturating_sub(clock.busy_at_reset.load(Ordering::Relaxed))).collect();
     BusySnapshot { elapsed_nanos: now.saturating_sub(self.reset_at.load(Ordering::Relaxed)), busy_nanos }
   }
 
@@ -173,23 +183,23 @@ impl Metrics {
     self.generation.fetch_add(1, Ordering::AcqRel);
     self.queue_high_water.0.store(queued_now, Ordering::Relaxed);
     let now = self.nanos_at(Instant::now());
-    for (clock, at_reset) in self.threads.iter().zip(&self.busy_at_reset) {
-      at_reset.store(self.busy_until(clock, now), Ordering::Relaxed);
+    for clock in self.pool_clocks() {
+      clock.busy_at_reset.store(clock.busy_until(now), Ordering::Relaxed);
     }
     self.reset_at.store(now, Ordering::Relaxed);
   }
 
-  fn busy_until(&self, clock: &ThreadClock, now: u64) -> u64 {
-    let since = clock.running_since.load(Ordering::Relaxed);
-    let running = if since == 0 { 0 } else { now.saturating_sub(since - 1) };
-    clock.busy_nanos.load(Ordering::Relaxed) + running
+  fn pool_clocks(&self) -> impl Iterator<Item = &ThreadClock> {
+    self.shards[..self.shards.len() - 1].iter().map(|shard| &shard.clock)
   }
 
-  /// Records into the current thread's shard, emptying it first if a reset happened since.
-  fn record(&self, task: TaskId, record: impl FnOnce(&Timings)) {
-    let pool_thread = rayon::current_thread_index().filter(|&index| index < self.threads.len());
-    let _outside = pool_thread.is_none().then(|| self.outside.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-    let shard = &self.shards[pool_thread.unwrap_or(self.threads.len())];
+  /// Runs `record` on the current thread's shard and its histograms of `task`, emptying the
+  /// shard's histograms first if a reset happened since it last recorded.
+  fn on_current_shard(&self, task: TaskId, record: impl FnOnce(&Shard, &Timings)) {
+    let outside = self.shards.len() - 1;
+    let index = rayon::current_thread_index().filter(|&index| index < outside);
+    let _serialised = index.is_none().then(|| self.outside.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    let shard = &self.shards[index.unwrap_or(outside)];
     let generation = self.generation.load(Ordering::Acquire);
     if shard.generation.load(Ordering::Relaxed) != generation {
       for timings in shard.per_task.iter().filter_map(OnceLock::get) {
@@ -197,11 +207,7 @@ impl Metrics {
       }
       shard.generation.store(generation, Ordering::Release);
     }
-    record(shard.per_task[task].get_or_init(Box::default));
-  }
-
-  fn current_thread(&self) -> Option<&ThreadClock> {
-    self.threads.get(rayon::current_thread_index()?)
+    record(shard, shard.per_task[task].get_or_init(Box::default));
   }
 
   fn nanos_at(&self, at: Instant) -> u64 {
