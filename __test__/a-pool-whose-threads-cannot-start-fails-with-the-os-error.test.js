@@ -5,8 +5,11 @@ const assert = require('node:assert/strict')
 const { spawn, spawnSync } = require('node:child_process')
 const path = require('node:path')
 
-// A real failure, not a mock: a child process caps its own address space (prlimit, from
-// util-linux) just above what it uses, then asks for 1024 threads, whose stacks do not fit.
+// A real failure, not a mock: a child process's address space is capped (prlimit, from
+// util-linux) at 256 MiB above what it uses, and its Rust threads ask for 1 GiB stacks
+// (RUST_MIN_STACK), so the first pool thread's stack cannot be mapped while ordinary allocations
+// still fit. A cap close to 1024 small stacks instead raced: sometimes a malloc hit it first, and
+// the process aborted ("memory allocation of 1520 bytes failed").
 const CHILD = `
   const { Pool } = require(${JSON.stringify(path.join(__dirname, '..'))})
   process.stdin.once('data', () => {
@@ -20,12 +23,13 @@ const CHILD = `
   process.stdout.write('ready\\n')
 `
 
+const STACK = 1024 * 1024 * 1024
+const HEADROOM = 256 * 1024 * 1024
+
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0
 
 test('new Pool throws ERR_POOL_THREADS with the OS error when its threads cannot start', { skip: !hasPrlimit && 'prlimit (util-linux) is not installed' }, async () => {
-  // One malloc arena: glibc reserves 64 MiB of address space per thread arena otherwise, which
-  // would exhaust the cap in an allocation (an abort) before the thread stacks do.
-  const env = { ...process.env, MALLOC_ARENA_MAX: '1' }
+  const env = { ...process.env, RUST_MIN_STACK: String(STACK) }
   const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'], env })
   let out = ''
   child.stdout.setEncoding('utf8')
@@ -44,8 +48,7 @@ test('new Pool throws ERR_POOL_THREADS with the OS error when its threads cannot
   assert.equal(await line(), 'ready')
   const status = require('node:fs').readFileSync(`/proc/${child.pid}/status`, 'utf8')
   const vmSizeKiB = Number(/VmSize:\s+(\d+) kB/.exec(status)[1])
-  // Room for 64 MiB more: far less than 1024 thread stacks of 2 MiB each.
-  const limit = (vmSizeKiB + 64 * 1024) * 1024
+  const limit = vmSizeKiB * 1024 + HEADROOM
   assert.equal(spawnSync('prlimit', [`--pid=${child.pid}`, `--as=${limit}:${limit}`]).status, 0)
   child.stdin.write('go\n')
   const result = JSON.parse(await line())
