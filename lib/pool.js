@@ -80,9 +80,12 @@ class Pool extends EventEmitter {
   /** The registered task names. */
   static get tasks () { return TASK_NAMES.slice() }
 
-  /** True while the queue holds `maxQueue` tasks or more; a `'drain'` event follows. */
+  /**
+   * True while `maxQueue` tasks wait (queued, or loading a `{ path }` input), so a task would be
+   * refused with ERR_QUEUE_FULL; a `'drain'` event follows.
+   */
   get needsDrain () {
-    return this.#native.queued() >= this.#maxQueue
+    return this.#native.needsDrain()
   }
 
   /** Runs `task` on a pool thread; resolves with its result. Never throws synchronously. */

@@ -307,10 +307,9 @@ impl Bridge {
     if self.on_settle.is_null() {
       return Ok(None);
     }
+    // An empty batch still calls `onSettle`: the engine wakes JS without a completion when the
+    // queue falls below maxQueue, for its 'drain'.
     let batch = self.engine.outbox().take_batch();
-    if batch.is_empty() {
-      return Ok(None);
-    }
     // Taken from the outbox: from here on these tasks are JS's to settle. A failed conversion
     // rejects its own task; only failing to create the batch's arrays (no memory) loses it.
     self.settled(batch.len());

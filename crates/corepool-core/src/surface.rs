@@ -260,10 +260,10 @@ impl NativePool {
     Bridge::shutdown(&self.bridge, js_of(&env)).into_iter().map(|id| id as f64).collect()
   }
 
-  /// Tasks waiting in the queue (not running).
+  /// True while `maxQueue` tasks wait (queued, or loading their input): a submit is refused.
   #[napi]
-  pub fn queued(&self) -> u32 {
-    self.bridge.borrow().engine().queued() as u32
+  pub fn needs_drain(&self) -> bool {
+    self.bridge.borrow().engine().needs_drain()
   }
 
   /// The pool's counters, and those of each task name submitted at least once.

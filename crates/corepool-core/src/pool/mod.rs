@@ -150,6 +150,13 @@ struct State {
   accepting: bool,
 }
 
+impl State {
+  /// Tasks not yet running: queued, or loading their input. `max_queue` bounds this number.
+  fn waiting(&self) -> usize {
+    self.queue.len() + self.loading.len()
+  }
+}
+
 impl Engine {
   /// Builds the pool's own rayon threads (never rayon's global pool). `wake` is called from any
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
@@ -221,7 +228,7 @@ impl Engine {
         job.finish_unsubmitted();
         return Err(SubmitError::Closed);
       }
-      if state.queue.len() + state.loading.len() >= self.max_queue {
+      if state.waiting() >= self.max_queue {
         job.finish_unsubmitted();
         return Err(SubmitError::QueueFull);
       }
@@ -379,6 +386,11 @@ impl Engine {
     self.queued.load(Ordering::Acquire)
   }
 
+  /// True while `maxQueue` tasks wait (queued, or loading their input): a submit is refused.
+  pub fn needs_drain(&self) -> bool {
+    self.lock().waiting() >= self.max_queue
+  }
+
   pub fn stats(&self) -> EngineStats {
     EngineStats {
       threads: self.thread_count,
@@ -440,6 +452,13 @@ impl Engine {
     self.in_flight.fetch_add(1, Ordering::AcqRel);
     self.active.fetch_add(1, Ordering::AcqRel);
     state.running.insert(job.id, job.token.clone());
+    // Taking a job is the one way the queue shrinks without a task settling (an idle thread, or
+    // one whose last settle JS has already handled): tell JS, or its 'drain' waits for a settle.
+    let fell_below_max = state.waiting() + 1 == self.max_queue;
+    drop(state);
+    if fell_below_max {
+      self.outbox.schedule_wake();
+    }
     Some(job)
   }
 

@@ -86,6 +86,13 @@ impl Outbox {
   pub fn settle(&self, id: u64, task: TaskId, result: Result<Output, TaskError>) {
     self.record(task, &result);
     self.pending.lock().unwrap_or_else(|e| e.into_inner()).push(Completion { id, result });
+    self.schedule_wake();
+  }
+
+  /// Wakes the JS thread for the next batch, unless a wake is already on its way. The engine
+  /// also calls it with no completion, when the queue falls below `maxQueue`: JS then re-reads
+  /// the queue and emits `'drain'` even though no task settled.
+  pub(super) fn schedule_wake(&self) {
     if !self.wake_scheduled.swap(true, Ordering::AcqRel) {
       (self.wake)();
     }

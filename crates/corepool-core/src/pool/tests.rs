@@ -182,6 +182,22 @@ fn a_full_queue_refuses_the_task_without_counting_it() {
 }
 
 #[test]
+fn taking_a_task_from_a_full_queue_wakes_js_though_nothing_settled() {
+  let h = Harness::new(2, 1);
+  let gate = Arc::new(AtomicBool::new(false));
+  let (first, second) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, None, gated(first.clone(), gate.clone())).unwrap();
+  wait_for(&first);
+  h.engine.submit(0, Priority::Normal, None, gated(second.clone(), gate.clone())).unwrap();
+  wait_for(&second);
+  h.woken.recv_timeout(Duration::from_secs(10)).expect("a wake when the queue fell below max_queue");
+  assert!(h.engine.outbox().take_batch().is_empty());
+  assert!(!h.engine.needs_drain());
+  gate.store(true, Ordering::Release);
+  assert_eq!(h.collect(2).len(), 2);
+}
+
+#[test]
 fn queued_tasks_run_in_priority_order() {
   let h = Harness::new(1, usize::MAX);
   let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
