@@ -139,13 +139,15 @@ const CASES = {
     const r = result()
     const seconds = scaled(60, 3)
     const pool = new Pool({ threads: 2, maxQueue: 5000 })
-    const counter = settleCounter(r)
     const samples = [rssMiB()]
     const deadline = Date.now() + seconds * 1000
     let nextSample = Date.now() + 1000
     const buffer = Buffer.alloc(64 * 1024, 3)
     let i = 0
     while (Date.now() < deadline) {
+      // A counter per batch: one for the whole soak would hold an entry per task, and its growth
+      // would be the RSS this case measures.
+      const counter = settleCounter(r)
       const batch = []
       for (let k = 0; k < 500; k++, i++) {
         const kind = i % 4
@@ -154,10 +156,10 @@ const CASES = {
         r.runs++
       }
       await Promise.all(batch)
+      counter.finish()
       if (Date.now() >= nextSample) { samples.push(rssMiB()); nextSample += 1000 }
     }
     await pool.close()
-    counter.finish()
     r.notes += ` RSS MiB per s: first ${samples[0]}, max ${Math.max(...samples)}, last ${samples.at(-1)} [${samples.join(' ')}]`
     return r
   },
