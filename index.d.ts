@@ -142,10 +142,10 @@ export interface PoolOptions {
   spinMicros?: number
   /** Queued tasks beyond this reject with ERR_QUEUE_FULL. Default Infinity. */
   maxQueue?: number
-  /** Nice levels added to each pool thread (Linux), so the event loop and libuv win the CPU. Default 19. 0 to 19. */
+  /** Nice levels added to each pool thread and JS worker thread (Linux), so the event loop and libuv win the CPU. Default 19. 0 to 19. */
   niceIncrement?: number
   /**
-   * The pool threads' Linux scheduling policy: 'normal' (SCHED_OTHER), 'batch' (SCHED_BATCH) or
+   * The Linux scheduling policy of the pool threads and JS worker threads: 'normal' (SCHED_OTHER), 'batch' (SCHED_BATCH) or
    * 'idle' (SCHED_IDLE: the threads use only CPU time that no other thread wants). Default 'normal'.
    */
   schedulingPolicy?: 'normal' | 'batch' | 'idle'

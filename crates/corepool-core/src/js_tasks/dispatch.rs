@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::pool::{CancelToken, Output, TaskError};
+use crate::pool::{CancelToken, Output, TaskError, ThreadScheduling};
 
 /// How long a pool thread polls for its worker to finish before it sleeps on a condvar: a short
 /// JS task ends within this, and a futex round trip costs more than the poll.
@@ -99,6 +99,8 @@ pub struct Dispatcher {
   closing: AtomicBool,
   /// Signalled when a slot becomes idle, a worker fails to start, or the pool closes.
   idle_changed: Condvar,
+  /// The pool threads' scheduling, which each worker's thread takes when it attaches.
+  scheduling: ThreadScheduling,
 }
 
 #[derive(Default)]
@@ -120,13 +122,11 @@ fn worker_exited(code: Option<i32>) -> TaskError {
   TaskError::Failed { code: "ERR_WORKER_EXITED", message: format!("the worker running the task exited with code {code}") }
 }
 
-impl Default for Dispatcher {
-  fn default() -> Self {
-    Dispatcher { state: Mutex::new(DispatchState::default()), closing: AtomicBool::new(false), idle_changed: Condvar::new() }
-  }
-}
-
 impl Dispatcher {
+  pub fn new(scheduling: ThreadScheduling) -> Dispatcher {
+    Dispatcher { state: Mutex::new(DispatchState::default()), closing: AtomicBool::new(false), idle_changed: Condvar::new(), scheduling }
+  }
+
   /// Runs one JS task on an idle worker; called by the task's `Work` on a pool thread. `id`
   /// holds the task's id once the engine assigned it (for `running`). Returns
   /// `Output::Delivered` when the worker settled the task through `deliver`.
@@ -234,8 +234,11 @@ impl Dispatcher {
     self.closing.load(Ordering::Acquire)
   }
 
-  /// A worker started and is ready for tasks (worker thread).
+  /// A worker started and is ready for tasks (worker thread). Its thread is scheduled like the
+  /// pool threads from now on: a user's JS is pool work too, and at the same nice value a worker
+  /// cannot starve the pool thread that hands it its next task.
   pub fn attach(&self, index: u32, wake: Wake) -> Arc<Slot> {
+    self.scheduling.apply_to_this_thread();
     let slot =
       Arc::new(Slot { index, state: Mutex::new(SlotState { wake: Some(wake), ..SlotState::default() }), has_job: AtomicBool::new(false) });
     let mut state = lock(&self.state);
@@ -379,8 +382,12 @@ impl Slot {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::pool::SchedulingPolicy;
   use std::sync::atomic::AtomicUsize;
   use std::thread;
+
+  /// Leaves the test threads that act as workers as they are.
+  const NORMAL: ThreadScheduling = ThreadScheduling { policy: SchedulingPolicy::Normal, nice_increment: 0 };
 
   /// What `run` returned, and what the worker delivered.
   type RunAndDelivered = (Result<Output, TaskError>, Option<Result<Output, TaskError>>);
@@ -417,7 +424,7 @@ mod tests {
 
   #[test]
   fn the_worker_delivers_the_result_and_is_idle_again_at_once() {
-    let dispatcher = Arc::new(Dispatcher::default());
+    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let runner = spawn_run(&dispatcher, CancelToken::new());
     let (task, input) = take_when_handed(&slot);
@@ -429,7 +436,7 @@ mod tests {
 
   #[test]
   fn a_sleeping_worker_is_woken_once_per_hand_off() {
-    let dispatcher = Arc::new(Dispatcher::default());
+    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
     let wakes = Arc::new(AtomicUsize::new(0));
     let slot = worker(dispatcher.clone(), 0, wakes.clone());
     assert!(slot.sleep());
@@ -446,7 +453,7 @@ mod tests {
 
   #[test]
   fn a_worker_that_exits_fails_only_its_task_with_its_exit_code() {
-    let dispatcher = Arc::new(Dispatcher::default());
+    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
     let slot = worker(dispatcher.clone(), 4, Arc::default());
     let runner = spawn_run(&dispatcher, CancelToken::new());
     take_when_handed(&slot);
@@ -458,7 +465,7 @@ mod tests {
 
   #[test]
   fn a_cancelled_task_settles_as_cancelled_even_if_its_worker_returns_a_value() {
-    let dispatcher = Arc::new(Dispatcher::default());
+    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let token = CancelToken::new();
     let runner = spawn_run(&dispatcher, token.clone());
@@ -471,7 +478,7 @@ mod tests {
 
   #[test]
   fn a_start_failure_fails_one_waiting_task() {
-    let dispatcher = Arc::new(Dispatcher::default());
+    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
     let runner = spawn_run(&dispatcher, CancelToken::new());
     dispatcher.worker_exited(9, 1, "bad execArgv".into());
     let (result, delivered) = runner.join().unwrap();
@@ -481,7 +488,7 @@ mod tests {
 
   #[test]
   fn close_releases_a_task_waiting_for_a_worker_and_one_running() {
-    let dispatcher = Arc::new(Dispatcher::default());
+    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let running = spawn_run(&dispatcher, CancelToken::new());
     take_when_handed(&slot);

@@ -56,7 +56,8 @@ impl NativePool {
   #[napi]
   pub fn enable_js_tasks(&self, env: Env) -> f64 {
     let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
-    DISPATCHERS.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::new(Dispatcher::default()));
+    let scheduling = self.bridge.borrow().engine().scheduling();
+    DISPATCHERS.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::new(Dispatcher::new(scheduling)));
     // SAFETY: registered on this env's thread; the argument is a plain number, not a pointer, so
     // the hook is sound whenever it runs (after `close_js_tasks` it finds nothing to do).
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(on_pool_env_teardown), key as *mut c_void) };

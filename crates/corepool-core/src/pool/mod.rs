@@ -23,7 +23,7 @@ pub use metrics::{BusySnapshot, Metrics};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 pub use thread::catch_panic;
-pub use thread::SchedulingPolicy;
+pub use thread::{SchedulingPolicy, ThreadScheduling};
 
 use job::Job;
 use queue::PriorityQueue;
@@ -137,6 +137,7 @@ pub struct Engine {
   outbox: Arc<Outbox>,
   spin: Duration,
   max_queue: usize,
+  scheduling: ThreadScheduling,
   metrics: Metrics,
 }
 
@@ -163,12 +164,13 @@ impl Engine {
   pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, EngineError> {
     thread::quiet_panics_on_pool_threads();
     // Dropping a rayon ThreadPool does not join its threads: spawn them here and keep handles.
+    let scheduling = ThreadScheduling { policy: config.policy, nice_increment: config.nice_increment };
     let handles = Arc::new(Mutex::new(Vec::with_capacity(config.threads)));
     let spawned = handles.clone();
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
       .thread_name(thread::name)
-      .start_handler(move |_| thread::set_scheduling(config.policy, config.nice_increment))
+      .start_handler(move |_| scheduling.apply_to_this_thread())
       .spawn_handler(move |thread| {
         let mut builder = std::thread::Builder::new();
         if let Some(name) = thread.name() {
@@ -194,6 +196,7 @@ impl Engine {
       outbox: Arc::new(Outbox::new(config.task_count, wake)),
       spin: config.spin,
       max_queue: config.max_queue,
+      scheduling,
       metrics: Metrics::new(config.record_timings, config.threads, config.task_count),
     }))
   }
@@ -384,6 +387,11 @@ impl Engine {
 
   pub fn queued(&self) -> usize {
     self.queued.load(Ordering::Acquire)
+  }
+
+  /// The pool threads' policy and nice increment, for other threads that run its tasks.
+  pub fn scheduling(&self) -> ThreadScheduling {
+    self.scheduling
   }
 
   /// True while `maxQueue` tasks wait (queued, or loading their input): a submit is refused.

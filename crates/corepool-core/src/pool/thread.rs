@@ -51,11 +51,21 @@ pub enum SchedulingPolicy {
   Idle,
 }
 
-/// Applies `policy` and `nice_increment` to the calling pool thread (Linux only; a failure leaves
-/// the thread as it was, which is safe).
-pub fn set_scheduling(policy: SchedulingPolicy, nice_increment: i32) {
-  set_policy(policy);
-  lower_priority(nice_increment);
+/// How a pool's threads are scheduled: every thread that runs its tasks (its own, and the JS
+/// workers') gets the same, so no task outranks another or the event loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadScheduling {
+  pub policy: SchedulingPolicy,
+  pub nice_increment: i32,
+}
+
+impl ThreadScheduling {
+  /// Applies the policy and the nice increment to the calling thread (Linux only; a failure
+  /// leaves the thread as it was, which is safe).
+  pub fn apply_to_this_thread(self) {
+    set_policy(self.policy);
+    lower_priority(self.nice_increment);
+  }
 }
 
 fn set_policy(policy: SchedulingPolicy) {
