@@ -130,11 +130,11 @@ async function starvation (pool) {
     await Promise.all(load)
     return latencies
   }
-  const nicePool = new Pool({ threads: 2, niceIncrement: 10 })
+  const evenPool = new Pool({ threads: 2, niceIncrement: 0 })
   const scenarios = {
     idle: () => reads(200),
-    'gzip on corepool': () => underLoad((input) => pool.exec('gzip', input)),
-    'gzip on corepool, niceIncrement 10': () => underLoad((input) => nicePool.exec('gzip', input)),
+    'gzip on corepool (default niceIncrement 19)': () => underLoad((input) => pool.exec('gzip', input)),
+    'gzip on corepool, niceIncrement 0': () => underLoad((input) => evenPool.exec('gzip', input)),
     'gzip on node:zlib async': () => underLoad(nodeAsync('gzip'))
   }
   const results = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]))
@@ -142,7 +142,7 @@ async function starvation (pool) {
     for (const [name, run] of Object.entries(scenarios)) results[name].push(p99(await run()))
   }
   fs.unlinkSync(file)
-  await nicePool.close()
+  await evenPool.close()
   const idle = median(results.idle)
   console.log('fs.readFile (1 KiB file) p99 latency, 200 reads per round')
   console.table(Object.entries(results).map(([name, values]) => ({

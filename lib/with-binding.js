@@ -74,7 +74,8 @@ function bindingFile (binding) {
     loader ??= module.filename
   }
   if (loader !== undefined) return loader
-  throw new Error('the native addon is not in require.cache: load it with require()')
+  // A copy of the addon's exports: worker threads cannot find the file to load it again.
+  throw invalidArg('binding must be the object that require() returned for the addon (JS task workers load the same file), got an object that is not in require.cache')
 }
 
 module.exports = { withBinding, bindingFile }

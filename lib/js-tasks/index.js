@@ -130,6 +130,9 @@ class JsTasks {
   })
 
   constructor (native, options, spinMicros) {
+    // Found now, so that an addon the workers cannot load fails the registration, not a task
+    // that would then wait for a worker forever.
+    workerBinding ??= bindingFile(require('../native.js'))
     this.#native = native
     this.#options = options
     this.#spinMicros = spinMicros
@@ -301,7 +304,6 @@ class JsTasks {
       const buffer = ref.deref()
       if (buffer !== undefined) messages.push({ shared: [id, buffer] })
     }
-    workerBinding ??= bindingFile(require('../native.js'))
     worker.postMessage({
       binding: workerBinding,
       key: this.#key,
