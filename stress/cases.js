@@ -140,6 +140,10 @@ const CASES = {
     const seconds = scaled(60, 3)
     const pool = new Pool({ threads: 2, maxQueue: 5000 })
     const samples = [rssMiB()]
+    // V8 may grow its heap (young generation) under this allocation rate while little of it is
+    // used: RSS minus the heap is what corepool and the allocator hold.
+    const heapMiB = () => Math.round(process.memoryUsage().heapTotal / MiB)
+    const heap = [heapMiB()]
     const deadline = Date.now() + seconds * 1000
     let nextSample = Date.now() + 1000
     const buffer = Buffer.alloc(64 * 1024, 3)
@@ -157,10 +161,12 @@ const CASES = {
       }
       await Promise.all(batch)
       counter.finish()
-      if (Date.now() >= nextSample) { samples.push(rssMiB()); nextSample += 1000 }
+      if (Date.now() >= nextSample) { samples.push(rssMiB()); heap.push(heapMiB()); nextSample += 1000 }
     }
     await pool.close()
-    r.notes += ` RSS MiB per s: first ${samples[0]}, max ${Math.max(...samples)}, last ${samples.at(-1)} [${samples.join(' ')}]`
+    const outsideHeap = samples.map((rss, i) => rss - heap[i])
+    r.notes += ` RSS MiB per s: first ${samples[0]}, max ${Math.max(...samples)}, last ${samples.at(-1)} [${samples.join(' ')}];` +
+      ` V8 heapTotal MiB first ${heap[0]}, last ${heap.at(-1)}; RSS minus heapTotal first ${outsideHeap[0]}, max ${Math.max(...outsideHeap)}, last ${outsideHeap.at(-1)}`
     return r
   },
 
