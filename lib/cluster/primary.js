@@ -271,7 +271,13 @@ class ClusterPrimary extends EventEmitter {
         slot.restartTimer = null
       }
       await Promise.all([...this.#records.values()].map((record) => this.#stop(record)))
-      if (this.#statsServer !== null) await new Promise((resolve) => this.#statsServer.close(resolve))
+      if (this.#statsServer !== null) {
+        const closed = new Promise((resolve) => this.#statsServer.close(resolve))
+        // close() ends only idle connections, once: a client whose request was in flight then
+        // (a stats page polling) would keep its connection, and the primary, alive.
+        this.#statsServer.closeAllConnections()
+        await closed
+      }
       this.#state = 'stopped'
       this.emit('shutdown')
     })()
