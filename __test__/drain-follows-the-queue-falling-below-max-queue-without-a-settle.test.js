@@ -32,7 +32,7 @@ test("a queue that falls below maxQueue emits 'drain' though no task settles", {
   // Waiting for its writer, the read holds the one queue slot.
   const read = track(pool.exec('sha256', { path: fifo }))
   assert.equal(pool.needsDrain, true)
-  await assert.rejects(pool.exec('noop'), { code: 'ERR_QUEUE_FULL' })
+  await assert.rejects(pool.exec('noop'), { code: 'ERR_QUEUE_FULL', message: "the task queue is full (1 queued); wait for 'drain'" })
 
   // Data arrives: the task is queued, and the idle thread takes it and waits for the rest.
   const drained = once(pool, 'drain')

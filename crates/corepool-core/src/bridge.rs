@@ -208,7 +208,8 @@ impl Bridge {
       }
       Err(SubmitError::QueueFull) => Submitted::Refused {
         code: "ERR_QUEUE_FULL".into(),
-        message: format!("the task queue is full ({} queued); wait for 'drain'", self.engine.queued()),
+        // Refused because this many wait (queued, or loading their input): the limit itself.
+        message: format!("the task queue is full ({} queued); wait for 'drain'", self.engine.max_queue()),
       },
       Err(SubmitError::Closed) => Submitted::Refused { code: "ERR_POOL_CLOSED".into(), message: "the pool is closed".into() },
     }

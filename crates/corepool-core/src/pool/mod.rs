@@ -394,6 +394,11 @@ impl Engine {
     self.scheduling
   }
 
+  /// The most tasks that may wait (queued, or loading their input) before a submit is refused.
+  pub fn max_queue(&self) -> usize {
+    self.max_queue
+  }
+
   /// True while `maxQueue` tasks wait (queued, or loading their input): a submit is refused.
   pub fn needs_drain(&self) -> bool {
     self.lock().waiting() >= self.max_queue
