@@ -10,7 +10,7 @@ const { freePort, startCluster, get } = require('./fixtures/harness.js')
 const CHROMIUM = '/usr/bin/chromium'
 const skip = !fs.existsSync(CHROMIUM)
   ? `${CHROMIUM} is not installed (Debian package chromium; .ci/run installs it)`
-  : process.env.COREPOOL_BROWSER_TESTS === '0' ? 'COREPOOL_BROWSER_TESTS=0: .ci/run runs the browser test once, on the first Node version' : false
+  : process.env.COREPOOL_BROWSER_TESTS === '0' ? 'COREPOOL_BROWSER_TESTS=0 is set' : false
 
 test('the stats page loads in headless Chromium, fills in every worker and thread, and draws its charts', { skip }, async (t) => {
   const { chromium } = require('playwright-core')
