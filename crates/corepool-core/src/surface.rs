@@ -14,7 +14,7 @@ use crate::bridge::{self, Bridge, SharedBridge, Submitted};
 use crate::tasks::{self, BatchMode};
 use crate::{js, js_tasks, pool};
 use js::{Js, Kind};
-use pool::{CancelOutcome, EngineConfig, Priority, SchedulingPolicy, Summary, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
+use pool::{CancelOutcome, EngineConfig, Priority, SchedulingPolicy, Summary, ThreadScheduling, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
 
 /// A registered task, as `lib/pool.js` sees it.
 #[napi(object)]
@@ -176,8 +176,7 @@ impl NativePool {
       spin: Duration::from_micros(config.spin_micros as u64),
       max_queue: if config.max_queue.is_finite() { config.max_queue as usize } else { usize::MAX },
       task_count: tasks::registry().len() + js_tasks::MAX_TASKS,
-      nice_increment: config.nice_increment as i32,
-      policy: config.scheduling_policy.into(),
+      scheduling: ThreadScheduling { policy: config.scheduling_policy.into(), nice_increment: config.nice_increment as i32 },
       record_timings: config.record_timings,
     };
     // SAFETY: `env` is this callback's env, and lib/pool.js passes a function as `onSettle`.

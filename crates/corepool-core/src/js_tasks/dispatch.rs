@@ -382,12 +382,13 @@ impl Slot {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::pool::SchedulingPolicy;
   use std::sync::atomic::AtomicUsize;
   use std::thread;
 
-  /// Leaves the test threads that act as workers as they are.
-  const NORMAL: ThreadScheduling = ThreadScheduling { policy: SchedulingPolicy::Normal, nice_increment: 0 };
+  /// A dispatcher that leaves the test threads acting as workers as they are.
+  fn dispatcher() -> Arc<Dispatcher> {
+    Arc::new(Dispatcher::new(ThreadScheduling::UNCHANGED))
+  }
 
   /// What `run` returned, and what the worker delivered.
   type RunAndDelivered = (Result<Output, TaskError>, Option<Result<Output, TaskError>>);
@@ -424,7 +425,7 @@ mod tests {
 
   #[test]
   fn the_worker_delivers_the_result_and_is_idle_again_at_once() {
-    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
+    let dispatcher = dispatcher();
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let runner = spawn_run(&dispatcher, CancelToken::new());
     let (task, input) = take_when_handed(&slot);
@@ -436,7 +437,7 @@ mod tests {
 
   #[test]
   fn a_sleeping_worker_is_woken_once_per_hand_off() {
-    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
+    let dispatcher = dispatcher();
     let wakes = Arc::new(AtomicUsize::new(0));
     let slot = worker(dispatcher.clone(), 0, wakes.clone());
     assert!(slot.sleep());
@@ -453,7 +454,7 @@ mod tests {
 
   #[test]
   fn a_worker_that_exits_fails_only_its_task_with_its_exit_code() {
-    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
+    let dispatcher = dispatcher();
     let slot = worker(dispatcher.clone(), 4, Arc::default());
     let runner = spawn_run(&dispatcher, CancelToken::new());
     take_when_handed(&slot);
@@ -465,7 +466,7 @@ mod tests {
 
   #[test]
   fn a_cancelled_task_settles_as_cancelled_even_if_its_worker_returns_a_value() {
-    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
+    let dispatcher = dispatcher();
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let token = CancelToken::new();
     let runner = spawn_run(&dispatcher, token.clone());
@@ -478,7 +479,7 @@ mod tests {
 
   #[test]
   fn a_start_failure_fails_one_waiting_task() {
-    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
+    let dispatcher = dispatcher();
     let runner = spawn_run(&dispatcher, CancelToken::new());
     dispatcher.worker_exited(9, 1, "bad execArgv".into());
     let (result, delivered) = runner.join().unwrap();
@@ -488,7 +489,7 @@ mod tests {
 
   #[test]
   fn close_releases_a_task_waiting_for_a_worker_and_one_running() {
-    let dispatcher = Arc::new(Dispatcher::new(NORMAL));
+    let dispatcher = dispatcher();
     let slot = worker(dispatcher.clone(), 0, Arc::default());
     let running = spawn_run(&dispatcher, CancelToken::new());
     take_when_handed(&slot);

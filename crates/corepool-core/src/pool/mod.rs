@@ -40,11 +40,8 @@ pub struct EngineConfig {
   /// Queued (not running) tasks beyond this are refused with `SubmitError::QueueFull`.
   pub max_queue: usize,
   pub task_count: usize,
-  /// Added to each pool thread's nice value (Linux), so the event loop's thread wins the CPU
-  /// whenever it wakes while the pool is saturated. 0 leaves the threads as they are.
-  pub nice_increment: i32,
-  /// The pool threads' scheduling policy (Linux).
-  pub policy: SchedulingPolicy,
+  /// The pool threads' policy and nice increment (Linux), which its JS workers take too.
+  pub scheduling: ThreadScheduling,
   /// Whether tasks' queue wait and run time are measured (histograms and utilization).
   pub record_timings: bool,
 }
@@ -163,8 +160,8 @@ impl Engine {
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
   pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, EngineError> {
     thread::quiet_panics_on_pool_threads();
+    let scheduling = config.scheduling;
     // Dropping a rayon ThreadPool does not join its threads: spawn them here and keep handles.
-    let scheduling = ThreadScheduling { policy: config.policy, nice_increment: config.nice_increment };
     let handles = Arc::new(Mutex::new(Vec::with_capacity(config.threads)));
     let spawned = handles.clone();
     let threads = rayon::ThreadPoolBuilder::new()

@@ -20,8 +20,7 @@ impl Harness {
         spin: Duration::from_micros(20),
         max_queue,
         task_count: 2,
-        nice_increment: 0,
-        policy: SchedulingPolicy::Normal,
+        scheduling: ThreadScheduling::UNCHANGED,
         record_timings: true,
       },
       Box::new(move || {

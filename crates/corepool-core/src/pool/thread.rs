@@ -60,6 +60,9 @@ pub struct ThreadScheduling {
 }
 
 impl ThreadScheduling {
+  /// Leaves threads as they are: no policy change, no nice increment.
+  pub const UNCHANGED: ThreadScheduling = ThreadScheduling { policy: SchedulingPolicy::Normal, nice_increment: 0 };
+
   /// Applies the policy and the nice increment to the calling thread (Linux only; a failure
   /// leaves the thread as it was, which is safe).
   pub fn apply_to_this_thread(self) {
