@@ -52,6 +52,9 @@ class Pool extends EventEmitter {
   #js = null
   #jsOptions
   #spinMicros
+  /** The event loop polls (`#stayAwake`) until this `performance.now()`. */
+  #awakeUntil = 0
+  #awake = false
 
   constructor (options = {}) {
     super()
@@ -170,6 +173,7 @@ class Pool extends EventEmitter {
       return Promise.reject(id)
     }
     this.#outstanding++
+    this.#stayAwake()
     let entry
     const promise = new Promise((resolve, reject) => {
       // `abortCause`: a JS task's (lib/js-tasks/ settles it outside the kernels' token).
@@ -329,6 +333,7 @@ class Pool extends EventEmitter {
    */
   #settleBatch (ids, values, errors) {
     this.#outstanding -= ids.length
+    if (this.#outstanding > 0) this.#stayAwake()
     const failures = new FailureCursor(errors)
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]
@@ -378,6 +383,29 @@ class Pool extends EventEmitter {
     const { settled, ...each } = options ?? {}
     const promises = inputs.map((input) => this.exec(task, input, each))
     return mode === SubmitMode.All ? Promise.all(promises) : Promise.allSettled(promises)
+  }
+
+  /**
+   * Keeps the event loop polling instead of sleeping for `spinMicros` after a task is submitted
+   * or settles, while fewer tasks are outstanding than the pool has threads: a thread asleep in
+   * epoll takes tens of µs to wake on a virtual machine, longer than a short task's round trip.
+   * With as many tasks as threads, the pool needs the cores, and the loop sleeps.
+   */
+  #stayAwake () {
+    if (this.#outstanding >= this.#threads || this.#spinMicros === 0) return
+    this.#awakeUntil = performance.now() + this.#spinMicros / 1000
+    if (!this.#awake) {
+      this.#awake = true
+      setImmediate(this.#poll)
+    }
+  }
+
+  #poll = () => {
+    if (this.#outstanding > 0 && this.#outstanding < this.#threads && performance.now() < this.#awakeUntil) {
+      setImmediate(this.#poll)
+    } else {
+      this.#awake = false
+    }
   }
 
   #afterSettle () {

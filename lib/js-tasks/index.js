@@ -224,23 +224,34 @@ class JsTasks {
 
   /**
    * Task `id` was told to stop (abort now, or its timeout when `runLimit` ms of running pass):
-   * if it still runs `terminateAfter` ms later, its worker is terminated; `isPending()` says
-   * whether its promise is still waiting.
+   * once it has run that long, its signal's 'abort' event fires in its worker; if it still runs
+   * `terminateAfter` ms later, its worker is terminated. `isPending()` says whether its promise
+   * is still waiting.
    */
   watch (id, runLimit, isPending) {
-    const { terminateAfter } = this.#options
+    const limit = runLimit + this.#options.terminateAfter
+    let signalled = false
     const check = () => {
       if (!isPending()) return
       const running = this.#native.jsRunning(this.#key, id)
-      const limit = runLimit + terminateAfter
-      if (running !== null && running !== undefined && running[1] >= limit) {
-        this.#workers.get(running[0])?.worker.terminate()
+      if (running === null || running === undefined) {
+        // Still queued (its clock has not started), or being handed to a worker: look again.
+        setTimeout(check, Math.max(1, runLimit)).unref()
+        return
+      }
+      const [worker, ran] = running
+      if (ran >= runLimit && !signalled) {
+        signalled = true
+        this.#native.jsSignal(this.#key, id)
+      }
+      if (ran >= limit) {
+        this.#workers.get(worker)?.worker.terminate()
       } else {
-        // Still queued, or not yet past its limit: look again when it could be.
-        setTimeout(check, running ? Math.max(1, limit - running[1]) : limit).unref()
+        setTimeout(check, Math.max(1, (ran < runLimit ? runLimit : limit) - ran)).unref()
       }
     }
-    setTimeout(check, runLimit === 0 ? terminateAfter : runLimit + terminateAfter).unref()
+    if (runLimit === 0) check()
+    else setTimeout(check, runLimit).unref()
   }
 
   /** Terminates every worker now (destroy): their tasks settle as stopped. */

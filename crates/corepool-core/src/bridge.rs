@@ -13,7 +13,7 @@ use napi::sys;
 
 use crate::files;
 use crate::js::{output_to_js, ErrorList, Js, JsFailure, JsResult};
-use crate::pool::{CancelOutcome, Engine, EngineConfig, EngineError, Output, Priority, Stages, SubmitError, Work};
+use crate::pool::{CancelOutcome, Engine, EngineConfig, EngineError, ExternalWork, Output, Priority, Stages, SubmitError, Work};
 use crate::tasks::{prepare_many, registry, BatchMode, TaskArgs};
 
 /// One pool as the JS thread sees it. Invariant: only touched on the JS thread of `env`; it
@@ -194,11 +194,24 @@ impl Bridge {
     if submitted.is_err() {
       refs.iter().for_each(|&reference| js.unref(reference));
     }
+    if let Ok(id) = submitted {
+      if !refs.is_empty() {
+        self.kept.insert(id, refs);
+      }
+    }
+    self.count_submitted(submitted)
+  }
+
+  /// Queues work that a thread outside the pool may run (a user JS task); see `submit_work`.
+  pub fn submit_external(&mut self, task: usize, priority: Priority, timeout: Option<Duration>, work: Box<dyn ExternalWork>) -> Submitted {
+    let submitted = self.engine.submit_external(task, priority, timeout, work);
+    self.count_submitted(submitted)
+  }
+
+  /// Counts an accepted task as pending (the wake-up holds the loop open), or says why not.
+  fn count_submitted(&mut self, submitted: Result<u64, SubmitError>) -> Submitted {
     match submitted {
       Ok(id) => {
-        if !refs.is_empty() {
-          self.kept.insert(id, refs);
-        }
         self.pending += 1;
         if self.pending == 1 && !self.tsfn.is_null() {
           // SAFETY: JS thread of `env`; the threadsafe function is live (not null).

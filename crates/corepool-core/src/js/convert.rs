@@ -9,7 +9,7 @@ use crate::pool::Output;
 pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> JsResult<sys::napi_value> {
   use sys::TypedarrayType::*;
   match output {
-    Output::Undefined | Output::Delivered => js.undefined(),
+    Output::Undefined => js.undefined(),
     Output::Bool(b) => js.boolean(b),
     Output::Number(n) => js.number(n),
     Output::BigInt(n) => js.bigint(n),

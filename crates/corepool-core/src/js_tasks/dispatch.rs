@@ -1,62 +1,60 @@
-//! The hand-off between a pool thread and a JS worker. A JS task's `Work` runs on a pool thread
-//! (so it holds one of the pool's `threads` slots, like a kernel), hands its serialized input to
-//! an idle worker's `Slot`, and sleeps until the worker is done with it. The worker settles the
-//! task itself, straight into the engine's outbox, and makes itself idle again, so neither the
-//! result nor the next task waits for the pool thread to wake. See README.md.
+//! How JS tasks reach JS workers. A JS task is external work in the engine's queue: a worker
+//! takes it itself (`take`) with a slot of the pool's `threads` budget (a `Lease`), and keeps
+//! that slot to take the next one, so a stream of JS tasks wakes no pool thread. When a pool
+//! thread takes one instead (no worker was polling), it hands the task and its own budget slot
+//! to an idle worker's `Slot`, waking the worker if it sleeps, and goes back to its work. Either
+//! way the worker settles the task itself, through the engine. See README.md.
 //! Nothing here knows about N-API: a worker's wake-up is an opaque callback.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::pool::{CancelToken, Output, TaskError, ThreadScheduling};
+use crate::pool::{CancelToken, Engine, ExternalWork, Lease, Output, Started, Taken, TaskError};
 
-/// How long a pool thread polls for its worker to finish before it sleeps on a condvar: a short
-/// JS task ends within this, and a futex round trip costs more than the poll.
-const RESULT_SPIN: Duration = Duration::from_micros(30);
-/// While waiting, how often a pool thread looks at the task's token (abort, timeout).
+/// While a pool thread waits for an idle worker, how often it looks at the task's token.
 const TOKEN_POLL: Duration = Duration::from_millis(1);
 
 /// Calls into a worker's event loop (a threadsafe function); never blocks.
 pub type Wake = Box<dyn Fn() + Send + Sync>;
-/// Settles a task through the engine's outbox, from whichever thread finishes it.
-pub type Deliver = Box<dyn FnOnce(Result<Output, TaskError>) + Send>;
 
-/// One task between its pool thread and its worker. Invariant: `deliver` is taken once, by the
-/// worker that reports (it settles the task) or by the pool thread when the worker is gone or
-/// the pool closes (the engine settles it); whoever takes it settles the task.
-struct Handoff {
-  id: Arc<AtomicU64>,
-  token: CancelToken,
-  started: Instant,
-  deliver: Mutex<Option<Deliver>>,
-  ended: Mutex<Option<Ended>>,
-  ended_changed: Condvar,
-  /// Mirrors `ended.is_some()` for the pool thread's spin.
-  has_ended: AtomicBool,
+/// A queued JS task: which one, and its serialized input.
+pub struct JsWork {
+  pub dispatcher: Arc<Dispatcher>,
+  pub task: u32,
+  pub input: Vec<u8>,
 }
 
-#[derive(Clone, Copy)]
-enum Ended {
-  /// The worker reported (and settled the task, unless the pool thread had claimed it).
-  Reported,
-  /// The worker went away with the task, with this exit code if it announced one.
-  Exited(Option<i32>),
-}
-
-impl Handoff {
-  fn end(&self, how: Ended) {
-    let mut ended = lock(&self.ended);
-    ended.get_or_insert(how);
-    self.has_ended.store(true, Ordering::Release);
-    self.ended_changed.notify_one();
+impl ExternalWork for JsWork {
+  fn hand_over(self: Box<Self>, started: Started, lease: Lease) {
+    let JsWork { dispatcher, task, input } = *self;
+    dispatcher.hand_over(task, input, started, lease);
   }
 
-  /// The pool thread settles through the engine, unless the worker already settled.
-  fn claim(&self, error: TaskError) -> Result<Output, TaskError> {
-    match lock(&self.deliver).take() {
-      Some(_) => Err(error),
-      None => Ok(Output::Delivered),
+  fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+    self
+  }
+}
+
+/// The task a worker holds, from hand-over to its report. Invariant: `started` is taken once,
+/// by the worker's report or by whoever sees the worker or the pool go away; that one settles.
+struct Running {
+  id: u64,
+  token: CancelToken,
+  since: Instant,
+  started: Mutex<Option<Started>>,
+}
+
+impl Running {
+  fn new(started: Started) -> Arc<Running> {
+    Arc::new(Running { id: started.id(), token: started.token(), since: Instant::now(), started: Mutex::new(Some(started)) })
+  }
+
+  fn settle(&self, result: Result<Output, TaskError>) {
+    let started = lock(&self.started).take();
+    if let Some(started) = started {
+      started.finish(result);
     }
   }
 }
@@ -73,34 +71,43 @@ pub enum Report {
 pub struct Slot {
   pub index: u32,
   state: Mutex<SlotState>,
-  /// Mirrors `state.job.is_some()` for the worker's spin loop, which reads it without the lock.
+  /// Mirrors `state.handed.is_some()` for the worker's spin loop, which reads it without the lock.
   has_job: AtomicBool,
+  /// A pool thread took this slot from the idle list and is handing it a task: the worker must
+  /// not take another from the queue, nor go back on the list. Written under the dispatcher's lock.
+  reserved: AtomicBool,
+  /// The worker polls the queue between tasks (counted in the engine's pollers).
+  polling: AtomicBool,
+  /// On the idle list; written under the dispatcher's lock.
+  listed: AtomicBool,
 }
 
 #[derive(Default)]
 struct SlotState {
-  /// Handed over, not yet taken by the worker: `(task index, serialized input)`.
-  job: Option<(u32, Vec<u8>)>,
-  /// The task the worker holds, from hand-off to report.
-  current: Option<Arc<Handoff>>,
+  /// Handed over by a pool thread, not yet taken by the worker: `(task index, serialized input)`.
+  handed: Option<(u32, Vec<u8>)>,
+  /// The task the worker holds, from hand-over to report.
+  current: Option<Arc<Running>>,
+  /// The budget slot of the worker's tasks, kept from one to the next while tasks come.
+  lease: Option<Lease>,
   /// The worker's wake-up; `None` after it retired or exited.
   wake: Option<Wake>,
-  /// The worker is waiting in its event loop (not spinning): a hand-off must call `wake`.
+  /// The worker is waiting in its event loop (not spinning): a hand-over must call `wake`.
   sleeping: bool,
   exited: bool,
   exit_code: Option<i32>,
 }
 
-/// All JS workers of one pool. Invariant: a slot is in `idle` only while its worker is attached,
-/// not exited and holding no task. Lock order: the dispatcher's state, then a slot's.
+/// All JS workers of one pool. Invariant: a slot is in `idle` (and `listed`) only while its
+/// worker is attached, not exited, holding no task and no budget slot, and sleeps or is about to. Lock order: the dispatcher's state, then a
+/// slot's; neither is held while a task settles or a lease is given back.
 pub struct Dispatcher {
+  engine: Arc<Engine>,
   state: Mutex<DispatchState>,
   /// Set once by `close`; readable without the lock.
   closing: AtomicBool,
   /// Signalled when a slot becomes idle, a worker fails to start, or the pool closes.
   idle_changed: Condvar,
-  /// The pool threads' scheduling, which each worker's thread takes when it attaches.
-  scheduling: ThreadScheduling,
 }
 
 #[derive(Default)]
@@ -117,37 +124,44 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
   mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn worker_exited(code: Option<i32>) -> TaskError {
-  let code = code.unwrap_or(1);
-  TaskError::Failed { code: "ERR_WORKER_EXITED", message: format!("the worker running the task exited with code {code}") }
+/// Why a task whose worker went away (or whose pool closes) failed.
+fn exit_error(token: &CancelToken, closing: bool, code: Option<i32>) -> TaskError {
+  match token.check() {
+    Err(stopped) => stopped,
+    Ok(()) if closing => TaskError::PoolClosed,
+    Ok(()) => {
+      let code = code.unwrap_or(1);
+      TaskError::Failed { code: "ERR_WORKER_EXITED", message: format!("the worker running the task exited with code {code}") }
+    }
+  }
 }
 
 impl Dispatcher {
-  pub fn new(scheduling: ThreadScheduling) -> Dispatcher {
-    Dispatcher { state: Mutex::new(DispatchState::default()), closing: AtomicBool::new(false), idle_changed: Condvar::new(), scheduling }
+  /// The dispatcher of `engine`'s JS tasks.
+  pub fn new(engine: Arc<Engine>) -> Dispatcher {
+    Dispatcher { engine, state: Mutex::new(DispatchState::default()), closing: AtomicBool::new(false), idle_changed: Condvar::new() }
   }
 
-  /// Runs one JS task on an idle worker; called by the task's `Work` on a pool thread. `id`
-  /// holds the task's id once the engine assigned it (for `running`). Returns
-  /// `Output::Delivered` when the worker settled the task through `deliver`.
-  pub fn run(&self, id: &Arc<AtomicU64>, task: u32, input: Vec<u8>, token: &CancelToken, deliver: Deliver) -> Result<Output, TaskError> {
-    let handoff = Arc::new(Handoff {
-      id: id.clone(),
-      token: token.clone(),
-      started: Instant::now(),
-      deliver: Mutex::new(Some(deliver)),
-      ended: Mutex::new(None),
-      ended_changed: Condvar::new(),
-      has_ended: AtomicBool::new(false),
-    });
-    let slot = loop {
-      let slot = self.acquire(token)?;
+  /// A pool thread took a JS task: it waits for an idle worker and gives it the task with the
+  /// pool thread's budget slot. A task cancelled meanwhile, a closing pool or a worker that could
+  /// not start settles it here.
+  fn hand_over(&self, task: u32, input: Vec<u8>, started: Started, lease: Lease) {
+    let running = Running::new(started);
+    loop {
+      let slot = match self.acquire(&running.token) {
+        Ok(slot) => slot,
+        Err(error) => {
+          drop(lease);
+          return running.settle(Err(error));
+        }
+      };
       let mut state = lock(&slot.state);
       if state.exited {
         continue; // its worker went away after it was taken from the idle list: take another
       }
-      state.job = Some((task, input));
-      state.current = Some(handoff.clone());
+      state.handed = Some((task, input));
+      state.current = Some(running);
+      state.lease = Some(lease);
       slot.has_job.store(true, Ordering::Release);
       if state.sleeping {
         state.sleeping = false;
@@ -155,10 +169,8 @@ impl Dispatcher {
           wake();
         }
       }
-      drop(state);
-      break slot;
-    };
-    self.wait(&slot, &handoff)
+      return;
+    }
   }
 
   /// Waits for an idle worker, giving up when the task is cancelled, the pool closes, or a worker
@@ -171,6 +183,8 @@ impl Dispatcher {
       }
       token.check()?;
       if let Some(slot) = state.idle.pop() {
+        slot.listed.store(false, Ordering::Release);
+        slot.reserved.store(true, Ordering::Release);
         return Ok(slot);
       }
       if !state.start_failures.is_empty() {
@@ -181,98 +195,138 @@ impl Dispatcher {
     }
   }
 
-  /// Holds the pool thread (the budget) until the worker is done with the task.
-  fn wait(&self, slot: &Arc<Slot>, handoff: &Arc<Handoff>) -> Result<Output, TaskError> {
-    let spin_until = Instant::now() + RESULT_SPIN;
-    while !handoff.has_ended.load(Ordering::Acquire) && Instant::now() < spin_until {
-      std::hint::spin_loop();
-    }
-    let token = &handoff.token;
-    let mut abort_sent = false;
-    let mut ended = lock(&handoff.ended);
-    loop {
-      match *ended {
-        Some(Ended::Reported) => return Ok(Output::Delivered),
-        Some(Ended::Exited(code)) => {
-          drop(ended);
-          let error = match token.check() {
-            Err(stopped) => stopped,
-            Ok(()) if self.is_closing() => TaskError::PoolClosed,
-            Ok(()) => worker_exited(code),
-          };
-          return handoff.claim(error);
-        }
-        None => {}
-      }
-      let stop = token.check().err().or_else(|| self.is_closing().then_some(TaskError::PoolClosed));
-      if let Some(stop) = stop {
-        if self.is_closing() {
-          // The environment is going away and Node stops the worker itself: don't wait for it.
-          drop(ended);
-          return handoff.claim(stop);
-        }
-        if !abort_sent {
-          abort_sent = true;
-          drop(ended);
-          // The worker's `signal` reads the token itself; this fires its 'abort' event.
-          let state = lock(&slot.state);
-          if state.current.as_ref().is_some_and(|current| Arc::ptr_eq(current, handoff)) {
-            if let Some(wake) = &state.wake {
-              wake();
-            }
-          }
-          drop(state);
-          ended = lock(&handoff.ended);
-          continue;
-        }
-      }
-      ended = handoff.ended_changed.wait_timeout(ended, TOKEN_POLL).unwrap_or_else(|e| e.into_inner()).0;
-    }
-  }
-
   fn is_closing(&self) -> bool {
     self.closing.load(Ordering::Acquire)
   }
 
   /// A worker started and is ready for tasks (worker thread). Its thread is scheduled like the
   /// pool threads from now on: a user's JS is pool work too, and at the same nice value a worker
-  /// cannot starve the pool thread that hands it its next task.
+  /// cannot starve the pool threads or the event loop.
   pub fn attach(&self, index: u32, wake: Wake) -> Arc<Slot> {
-    self.scheduling.apply_to_this_thread();
-    let slot =
-      Arc::new(Slot { index, state: Mutex::new(SlotState { wake: Some(wake), ..SlotState::default() }), has_job: AtomicBool::new(false) });
+    self.engine.scheduling().apply_to_this_thread();
+    let slot = Arc::new(Slot {
+      index,
+      state: Mutex::new(SlotState { wake: Some(wake), ..SlotState::default() }),
+      has_job: AtomicBool::new(false),
+      reserved: AtomicBool::new(false),
+      polling: AtomicBool::new(false),
+      listed: AtomicBool::new(false),
+    });
     let mut state = lock(&self.state);
     state.start_failures.clear();
     state.slots.retain(|known| known.index != index);
     state.slots.push(slot.clone());
-    if !self.is_closing() {
-      state.idle.push(slot.clone());
-      self.idle_changed.notify_one();
-    }
+    drop(state);
+    self.join_idle(&slot);
     slot
   }
 
-  /// The worker finished its task: it settles it (unless its pool thread gave up on it) and
-  /// takes the next one.
+  /// The worker finished its task: it settles it, unless the task was already settled because
+  /// the pool closed. The worker keeps its budget slot for its next `take`, and counts as polling
+  /// from now: the caller may submit the next task before the worker is back in `take`.
   pub fn report(&self, slot: &Arc<Slot>, report: Report) {
-    let Some(handoff) = lock(&slot.state).current.take() else {
+    let Some(running) = lock(&slot.state).current.take() else {
       return;
     };
-    let deliver = lock(&handoff.deliver).take();
-    if let Some(deliver) = deliver {
-      // A task told to stop settles as stopped, whatever it returned afterwards.
-      let result = handoff.token.check().and(match report {
-        Report::Value(bytes) => Ok(Output::Buffer(bytes)),
-        Report::Failed { code, message } => Err(TaskError::Failed { code, message }),
-      });
-      deliver(result);
+    self.set_polling(slot, true);
+    running.settle(match report {
+      Report::Value(bytes) => Ok(Output::Buffer(bytes)),
+      Report::Failed { code, message } => Err(TaskError::Failed { code, message }),
+    });
+  }
+
+  /// The worker's next task, `(task index, input)`: one a pool thread handed over, else the next
+  /// queued task if it is a JS task and the budget has room. Never blocks; the worker calls it
+  /// after each task and in its spin loop, and keeps its budget slot while it spins.
+  pub fn take(&self, slot: &Arc<Slot>) -> Option<(u32, Vec<u8>)> {
+    if let Some(job) = slot.take_handed() {
+      self.set_polling(slot, false);
+      return Some(job);
     }
-    handoff.end(Ended::Reported);
+    if !slot.polling.load(Ordering::Relaxed) {
+      self.set_polling(slot, true);
+    }
+    if self.engine.queued() == 0 || self.is_closing() {
+      return None; // the spin loop's common case: no lock
+    }
+    let job = self.take_queued(slot)?;
+    self.set_polling(slot, false);
+    Some(job)
+  }
+
+  /// Takes the next queued task if it is a JS task and the budget has room.
+  fn take_queued(&self, slot: &Arc<Slot>) -> Option<(u32, Vec<u8>)> {
+    let held = lock(&slot.state).lease.take();
+    // Only this worker puts its slot on the idle list, so one not listed stays unreserved. A
+    // listed one leaves the list only with a task, under the lock that pool threads take it by.
+    let taken = if slot.listed.load(Ordering::Acquire) {
+      let mut state = lock(&self.state);
+      if slot.reserved.load(Ordering::Acquire) {
+        return None; // a pool thread is handing it a task
+      }
+      let taken = self.engine.take_external(held)?;
+      state.idle.retain(|idle| !Arc::ptr_eq(idle, slot));
+      slot.listed.store(false, Ordering::Release);
+      taken
+    } else {
+      self.engine.take_external(held)?
+    };
+    let Taken { started, lease, work } = taken;
+    let Ok(work) = work.downcast::<JsWork>() else {
+      started.finish(Err(TaskError::Failed { code: "ERR_INTERNAL", message: "the queue held external work of another kind".into() }));
+      return None;
+    };
+    let running = Running::new(started);
+    let mut state = lock(&slot.state);
+    if state.exited || self.is_closing() {
+      // Its worker or the pool is going away, and `detach` or `close` may have looked already.
+      let error = exit_error(&running.token, self.is_closing(), state.exit_code);
+      drop(state);
+      drop(lease);
+      running.settle(Err(error));
+      return None;
+    }
+    state.current = Some(running);
+    state.lease = Some(lease);
+    let JsWork { task, input, .. } = *work;
+    Some((task, input))
+  }
+
+  /// Puts an attached worker without a task on the idle list (once), where pool threads find it.
+  fn join_idle(&self, slot: &Arc<Slot>) {
     let mut state = lock(&self.state);
-    if !self.is_closing() && !lock(&slot.state).exited {
-      state.idle.push(slot.clone());
-      self.idle_changed.notify_one();
+    let listed = slot.reserved.load(Ordering::Acquire) || slot.listed.load(Ordering::Acquire);
+    if listed || self.is_closing() || lock(&slot.state).exited {
+      return;
     }
+    state.idle.push(slot.clone());
+    slot.listed.store(true, Ordering::Release);
+    self.idle_changed.notify_one();
+  }
+
+  /// Counts the worker among the engine's pollers while it spins between tasks.
+  fn set_polling(&self, slot: &Slot, polling: bool) {
+    if slot.polling.swap(polling, Ordering::AcqRel) != polling {
+      if polling {
+        self.engine.start_polling();
+      } else {
+        self.engine.stop_polling();
+      }
+    }
+  }
+
+  /// The worker stops spinning and waits in its event loop: it gives its budget slot back and
+  /// goes on the idle list, where pool threads find it. False if a task arrived meanwhile.
+  pub fn sleep(&self, slot: &Arc<Slot>) -> bool {
+    if !slot.sleep() {
+      return false;
+    }
+    let lease = lock(&slot.state).lease.take();
+    drop(lease);
+    self.join_idle(slot);
+    // Last: a task queued before this without a runner gets one now.
+    self.set_polling(slot, false);
+    true
   }
 
   /// The worker's thread is ending (its environment's cleanup, or its retirement): it takes no
@@ -280,12 +334,17 @@ impl Dispatcher {
   /// The slot stays known until the main thread reports the exit (`worker_exited`).
   pub fn detach(&self, slot: &Arc<Slot>) -> Option<Wake> {
     lock(&self.state).idle.retain(|idle| !Arc::ptr_eq(idle, slot));
+    slot.listed.store(false, Ordering::Release);
     let mut state = lock(&slot.state);
     state.exited = true;
-    if let Some(handoff) = state.current.take() {
-      handoff.end(Ended::Exited(state.exit_code));
+    let (current, lease, code, wake) = (state.current.take(), state.lease.take(), state.exit_code, state.wake.take());
+    drop(state);
+    self.set_polling(slot, false);
+    drop(lease);
+    if let Some(running) = current {
+      running.settle(Err(exit_error(&running.token, self.is_closing(), code)));
     }
-    state.wake.take()
+    wake
   }
 
   /// An idle worker asks to stop: granted only if no task was handed to it meanwhile.
@@ -293,6 +352,7 @@ impl Dispatcher {
     let mut state = lock(&self.state);
     let position = state.idle.iter().position(|idle| Arc::ptr_eq(idle, slot))?;
     state.idle.remove(position);
+    slot.listed.store(false, Ordering::Release);
     drop(state);
     self.detach(slot)
   }
@@ -319,44 +379,66 @@ impl Dispatcher {
     let state = lock(&self.state);
     state.slots.iter().find_map(|slot| {
       let slot_state = lock(&slot.state);
-      let handoff = slot_state.current.as_ref()?;
-      (handoff.id.load(Ordering::Acquire) == id).then(|| (slot.index, handoff.started.elapsed()))
+      let running = slot_state.current.as_ref()?;
+      (running.id == id).then(|| (slot.index, running.since.elapsed()))
     })
   }
 
-  /// Stops handing out workers; waiting tasks settle as `PoolClosed`. Idempotent.
+  /// Task `id` was aborted or timed out: its worker's wake-up fires its signal's 'abort' event
+  /// (its `signal.aborted` already reads the token).
+  pub fn signal(&self, id: u64) {
+    let state = lock(&self.state);
+    for slot in &state.slots {
+      let slot_state = lock(&slot.state);
+      if slot_state.current.as_ref().is_some_and(|running| running.id == id && running.token.check().is_err()) {
+        if let Some(wake) = &slot_state.wake {
+          wake();
+        }
+        return;
+      }
+    }
+  }
+
+  /// Stops handing out workers; tasks waiting for one, and tasks running on one (the engine
+  /// waits for them, and Node may be stopping their workers), settle as `PoolClosed`. Idempotent.
   pub fn close(&self) {
     let mut state = lock(&self.state);
     self.closing.store(true, Ordering::Release);
-    state.idle.clear();
+    for slot in state.idle.drain(..) {
+      slot.listed.store(false, Ordering::Release);
+    }
     let slots = state.slots.clone();
     self.idle_changed.notify_all();
     drop(state);
     for slot in slots {
-      if let Some(handoff) = &lock(&slot.state).current {
-        let _guard = lock(&handoff.ended);
-        handoff.ended_changed.notify_all();
+      let mut state = lock(&slot.state);
+      let (current, lease) = (state.current.take(), state.lease.take());
+      drop(state);
+      drop(lease);
+      if let Some(running) = current {
+        running.settle(Err(exit_error(&running.token, true, None)));
       }
     }
   }
 }
 
 impl Slot {
-  /// The worker takes its task, if one was handed over: `(task index, input)`.
-  pub fn take(&self) -> Option<(u32, Vec<u8>)> {
+  /// The worker takes its task, if a pool thread handed one over: `(task index, input)`.
+  fn take_handed(&self) -> Option<(u32, Vec<u8>)> {
     if !self.has_job.load(Ordering::Acquire) {
       return None;
     }
     let mut state = lock(&self.state);
     self.has_job.store(false, Ordering::Release);
+    self.reserved.store(false, Ordering::Release);
     state.sleeping = false;
-    state.job.take()
+    state.handed.take()
   }
 
   /// The worker stops spinning and waits in its event loop; false if a task arrived meanwhile.
-  pub fn sleep(&self) -> bool {
+  fn sleep(&self) -> bool {
     let mut state = lock(&self.state);
-    if state.job.is_some() {
+    if state.handed.is_some() {
       return false;
     }
     state.sleeping = true;
@@ -366,7 +448,7 @@ impl Slot {
   /// The running task's reason to stop (`Cancelled` or `TimedOut`): what `signal.aborted` reads.
   pub fn stop_reason(&self) -> Option<TaskError> {
     let state = lock(&self.state);
-    state.current.as_ref().and_then(|handoff| handoff.token.check().err())
+    state.current.as_ref().and_then(|running| running.token.check().err())
   }
 
   /// The exit code a worker announced from its `process.on('exit')`.
@@ -382,121 +464,194 @@ impl Slot {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::pool::{Completion, EngineConfig, Priority, ThreadScheduling};
   use std::sync::atomic::AtomicUsize;
-  use std::thread;
+  use std::sync::mpsc;
 
-  /// A dispatcher that leaves the test threads acting as workers as they are.
-  fn dispatcher() -> Arc<Dispatcher> {
-    Arc::new(Dispatcher::new(ThreadScheduling::UNCHANGED))
+  /// An engine and its dispatcher; completions are collected by the test instead of a JS thread.
+  struct Harness {
+    engine: Arc<Engine>,
+    dispatcher: Arc<Dispatcher>,
+    woken: mpsc::Receiver<()>,
   }
 
-  /// What `run` returned, and what the worker delivered.
-  type RunAndDelivered = (Result<Output, TaskError>, Option<Result<Output, TaskError>>);
+  impl Harness {
+    fn new(threads: usize) -> Harness {
+      let (tx, woken) = mpsc::channel();
+      let tx = Mutex::new(tx);
+      let config = EngineConfig {
+        threads,
+        spin: Duration::from_micros(20),
+        max_queue: usize::MAX,
+        task_count: 2,
+        scheduling: ThreadScheduling::UNCHANGED,
+        record_timings: true,
+      };
+      let wake = Box::new(move || {
+        let _ = tx.lock().unwrap().send(());
+      });
+      let engine = Engine::new(config, wake).unwrap();
+      let dispatcher = Arc::new(Dispatcher::new(engine.clone()));
+      Harness { engine, dispatcher, woken }
+    }
 
-  /// Runs a task on a thread; returns what `run` returned and what was delivered.
-  fn spawn_run(dispatcher: &Arc<Dispatcher>, token: CancelToken) -> thread::JoinHandle<RunAndDelivered> {
-    let dispatcher = dispatcher.clone();
-    thread::spawn(move || {
-      let delivered = Arc::new(Mutex::new(None));
-      let sink = delivered.clone();
-      let result = dispatcher.run(&Arc::default(), 3, vec![1, 2], &token, Box::new(move |result| *sink.lock().unwrap() = Some(result)));
-      let delivered = delivered.lock().unwrap().take();
-      (result, delivered)
-    })
-  }
+    /// Queues JS task 3 with `input`; returns its id.
+    fn submit(&self, input: Vec<u8>) -> u64 {
+      let work = Box::new(JsWork { dispatcher: self.dispatcher.clone(), task: 3, input });
+      self.engine.submit_external(1, Priority::Normal, None, work).unwrap()
+    }
 
-  fn worker(dispatcher: Arc<Dispatcher>, index: u32, wakes: Arc<AtomicUsize>) -> Arc<Slot> {
-    dispatcher.attach(
-      index,
-      Box::new(move || {
-        wakes.fetch_add(1, Ordering::SeqCst);
-      }),
-    )
-  }
+    /// A worker whose wake-ups are counted.
+    fn worker(&self, index: u32) -> (Arc<Slot>, Arc<AtomicUsize>) {
+      let wakes = Arc::new(AtomicUsize::new(0));
+      let counter = wakes.clone();
+      let slot = self.dispatcher.attach(
+        index,
+        Box::new(move || {
+          counter.fetch_add(1, Ordering::SeqCst);
+        }),
+      );
+      (slot, wakes)
+    }
 
-  fn take_when_handed(slot: &Arc<Slot>) -> (u32, Vec<u8>) {
-    loop {
-      if let Some(job) = slot.take() {
-        return job;
+    fn take_when_there(&self, slot: &Arc<Slot>) -> (u32, Vec<u8>) {
+      loop {
+        if let Some(job) = self.dispatcher.take(slot) {
+          return job;
+        }
+        std::thread::yield_now();
       }
-      thread::yield_now();
+    }
+
+    fn next_completion(&self) -> Completion {
+      loop {
+        if let Some(completion) = self.engine.outbox().take_batch().pop() {
+          return completion;
+        }
+        self.woken.recv_timeout(Duration::from_secs(10)).expect("a wake for every batch");
+      }
     }
   }
 
-  #[test]
-  fn the_worker_delivers_the_result_and_is_idle_again_at_once() {
-    let dispatcher = dispatcher();
-    let slot = worker(dispatcher.clone(), 0, Arc::default());
-    let runner = spawn_run(&dispatcher, CancelToken::new());
-    let (task, input) = take_when_handed(&slot);
-    assert_eq!(task, 3);
-    dispatcher.report(&slot, Report::Value(input.iter().map(|b| b + 1).collect()));
-    assert_eq!(runner.join().unwrap(), (Ok(Output::Delivered), Some(Ok(Output::Buffer(vec![2, 3])))));
-    assert!(dispatcher.retire(&slot).is_some(), "the slot is idle again");
+  fn exited(code: i32) -> Result<Output, TaskError> {
+    Err(TaskError::Failed { code: "ERR_WORKER_EXITED", message: format!("the worker running the task exited with code {code}") })
   }
 
   #[test]
-  fn a_sleeping_worker_is_woken_once_per_hand_off() {
-    let dispatcher = dispatcher();
-    let wakes = Arc::new(AtomicUsize::new(0));
-    let slot = worker(dispatcher.clone(), 0, wakes.clone());
-    assert!(slot.sleep());
-    let runner = spawn_run(&dispatcher, CancelToken::new());
-    while wakes.load(Ordering::SeqCst) == 0 {
-      thread::yield_now();
-    }
-    take_when_handed(&slot);
-    dispatcher.report(&slot, Report::Failed { code: "ERR_X", message: "m".into() });
-    let failed = Err(TaskError::Failed { code: "ERR_X", message: "m".into() });
-    assert_eq!(runner.join().unwrap(), (Ok(Output::Delivered), Some(failed)));
+  fn a_polling_worker_takes_a_queued_task_itself_and_settles_it() {
+    let h = Harness::new(1);
+    let (slot, wakes) = h.worker(0);
+    assert!(h.dispatcher.take(&slot).is_none(), "nothing queued yet: the worker polls");
+    let id = h.submit(vec![1, 2]);
+    assert_eq!(h.take_when_there(&slot), (3, vec![1, 2]));
+    assert_eq!(h.engine.stats().active, 1);
+    h.dispatcher.report(&slot, Report::Value(vec![9]));
+    let completion = h.next_completion();
+    assert_eq!((completion.id, completion.result), (id, Ok(Output::Buffer(vec![9]))));
+    assert_eq!(h.engine.stats().active, 0);
+    assert_eq!(wakes.load(Ordering::SeqCst), 0, "a polling worker is never woken");
+  }
+
+  #[test]
+  fn a_pool_thread_hands_a_task_to_a_sleeping_worker_and_wakes_it_once() {
+    let h = Harness::new(1);
+    let (slot, wakes) = h.worker(0);
+    assert!(h.dispatcher.take(&slot).is_none());
+    assert!(h.dispatcher.sleep(&slot));
+    let id = h.submit(vec![5]);
+    assert_eq!(h.take_when_there(&slot), (3, vec![5]));
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    h.dispatcher.report(&slot, Report::Failed { code: "ERR_X", message: "m".into() });
+    let completion = h.next_completion();
+    assert_eq!((completion.id, completion.result), (id, Err(TaskError::Failed { code: "ERR_X", message: "m".into() })));
   }
 
   #[test]
   fn a_worker_that_exits_fails_only_its_task_with_its_exit_code() {
-    let dispatcher = dispatcher();
-    let slot = worker(dispatcher.clone(), 4, Arc::default());
-    let runner = spawn_run(&dispatcher, CancelToken::new());
-    take_when_handed(&slot);
+    let h = Harness::new(1);
+    let (slot, _) = h.worker(4);
+    let id = h.submit(vec![]);
+    h.take_when_there(&slot);
     slot.set_exit_code(7);
-    drop(dispatcher.detach(&slot));
-    assert_eq!(runner.join().unwrap(), (Err(worker_exited(Some(7))), None), "the engine settles it, not the worker");
-    assert!(dispatcher.retire(&slot).is_none(), "an exited slot is never idle again");
+    drop(h.dispatcher.detach(&slot));
+    let completion = h.next_completion();
+    assert_eq!((completion.id, completion.result), (id, exited(7)));
+    assert!(h.dispatcher.take(&slot).is_none() && !slot.is_attached(), "an exited worker takes nothing");
+    assert_eq!(h.engine.stats().active, 0);
   }
 
   #[test]
   fn a_cancelled_task_settles_as_cancelled_even_if_its_worker_returns_a_value() {
-    let dispatcher = dispatcher();
-    let slot = worker(dispatcher.clone(), 0, Arc::default());
-    let token = CancelToken::new();
-    let runner = spawn_run(&dispatcher, token.clone());
-    take_when_handed(&slot);
-    token.cancel();
+    let h = Harness::new(1);
+    let (slot, _) = h.worker(0);
+    let id = h.submit(vec![]);
+    h.take_when_there(&slot);
+    h.engine.cancel(id);
     assert_eq!(slot.stop_reason(), Some(TaskError::Cancelled));
-    dispatcher.report(&slot, Report::Value(vec![1]));
-    assert_eq!(runner.join().unwrap(), (Ok(Output::Delivered), Some(Err(TaskError::Cancelled))));
+    h.dispatcher.report(&slot, Report::Value(vec![1]));
+    assert_eq!(h.next_completion().result, Err(TaskError::Cancelled));
   }
 
   #[test]
-  fn a_start_failure_fails_one_waiting_task() {
-    let dispatcher = dispatcher();
-    let runner = spawn_run(&dispatcher, CancelToken::new());
-    dispatcher.worker_exited(9, 1, "bad execArgv".into());
-    let (result, delivered) = runner.join().unwrap();
-    assert!(matches!(result, Err(TaskError::Failed { code: "ERR_WORKER_EXITED", ref message }) if message.contains("bad execArgv")));
-    assert!(delivered.is_none());
+  fn signal_wakes_only_the_worker_of_a_stopped_task() {
+    let h = Harness::new(1);
+    let (slot, wakes) = h.worker(0);
+    let id = h.submit(vec![]);
+    h.take_when_there(&slot);
+    h.dispatcher.signal(id);
+    assert_eq!(wakes.load(Ordering::SeqCst), 0, "the task was not stopped");
+    h.engine.cancel(id);
+    h.dispatcher.signal(id);
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    h.dispatcher.report(&slot, Report::Value(vec![]));
+    assert_eq!(h.next_completion().result, Err(TaskError::Cancelled));
   }
 
   #[test]
-  fn close_releases_a_task_waiting_for_a_worker_and_one_running() {
-    let dispatcher = dispatcher();
-    let slot = worker(dispatcher.clone(), 0, Arc::default());
-    let running = spawn_run(&dispatcher, CancelToken::new());
-    take_when_handed(&slot);
-    let waiting = spawn_run(&dispatcher, CancelToken::new());
-    dispatcher.close();
-    assert_eq!(waiting.join().unwrap(), (Err(TaskError::PoolClosed), None));
-    assert_eq!(running.join().unwrap(), (Err(TaskError::PoolClosed), None));
-    dispatcher.report(&slot, Report::Value(vec![]));
+  fn a_start_failure_fails_one_task_waiting_for_a_worker() {
+    let h = Harness::new(1);
+    let id = h.submit(vec![]);
+    h.dispatcher.worker_exited(9, 1, "bad execArgv".into());
+    let completion = h.next_completion();
+    assert_eq!(completion.id, id);
+    assert!(
+      matches!(completion.result, Err(TaskError::Failed { code: "ERR_WORKER_EXITED", ref message }) if message.contains("bad execArgv"))
+    );
+  }
+
+  #[test]
+  fn close_settles_a_running_task_and_one_waiting_for_a_worker() {
+    let h = Harness::new(2);
+    let (slot, _) = h.worker(0);
+    let running = h.submit(vec![]);
+    h.take_when_there(&slot);
+    let waiting = h.submit(vec![]); // the only worker is busy: a pool thread waits for one
+    h.dispatcher.close();
+    let mut settled = vec![h.next_completion(), h.next_completion()];
+    settled.sort_by_key(|completion| completion.id);
+    let settled: Vec<_> = settled.into_iter().map(|completion| (completion.id, completion.result)).collect();
+    assert_eq!(settled, vec![(running, Err(TaskError::PoolClosed)), (waiting, Err(TaskError::PoolClosed))]);
+    h.dispatcher.report(&slot, Report::Value(vec![])); // too late: nothing settles twice
+    assert!(h.engine.outbox().take_batch().is_empty());
+  }
+
+  #[test]
+  fn a_worker_holding_a_task_counts_in_the_budget_and_leaves_a_native_task_its_slot() {
+    let h = Harness::new(1);
+    let (slot, _) = h.worker(0);
+    h.submit(vec![]);
+    h.take_when_there(&slot);
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let native =
+      h.engine.submit(0, Priority::Normal, None, Box::new(move |_| Ok(Output::Bool(flag.swap(true, Ordering::SeqCst))))).unwrap();
+    // Not a synchronisation: a window in which a pool thread that wrongly took the slot would run it.
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(!ran.load(Ordering::SeqCst), "the one slot of the budget is the worker's");
+    h.dispatcher.report(&slot, Report::Value(vec![]));
+    h.next_completion();
+    assert!(h.dispatcher.take(&slot).is_none(), "a worker never takes a native task");
+    let completion = h.next_completion();
+    assert_eq!((completion.id, completion.result), (native, Ok(Output::Bool(false))));
   }
 }

@@ -16,9 +16,9 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::bridge::Submitted;
-use crate::pool::{Priority, Stages, TaskError};
+use crate::pool::{Priority, TaskError};
 use crate::{failure, js_of, NativePool};
-use dispatch::{Dispatcher, Report, Slot};
+use dispatch::{Dispatcher, JsWork, Report, Slot};
 
 /// How many JS task names one pool can register (their stats slots are reserved up front).
 pub const MAX_TASKS: usize = 256;
@@ -56,8 +56,8 @@ impl NativePool {
   #[napi]
   pub fn enable_js_tasks(&self, env: Env) -> f64 {
     let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
-    let scheduling = self.bridge.borrow().engine().scheduling();
-    DISPATCHERS.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::new(Dispatcher::new(scheduling)));
+    let engine = self.bridge.borrow().engine().clone();
+    DISPATCHERS.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::new(Dispatcher::new(engine)));
     // SAFETY: registered on this env's thread; the argument is a plain number, not a pointer, so
     // the hook is sound whenever it runs (after `close_js_tasks` it finds nothing to do).
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(on_pool_env_teardown), key as *mut c_void) };
@@ -83,31 +83,11 @@ impl NativePool {
     let priority = Priority::from(priority);
     // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
     let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
-    // The engine assigns the id in `submit`, and the work may start before that returns: it
-    // reads the cell only when asked which task it runs.
-    let id_cell = Arc::new(AtomicU64::new(0));
-    let work_id = id_cell.clone();
     let index = crate::tasks::registry().len() + task as usize;
-    let engine = self.bridge.borrow().engine().clone();
-    let work: crate::pool::Work = Box::new(move |token| {
-      let settle_id = work_id.clone();
-      let deliver = Box::new(move |result| {
-        // The id is stored right after `submit_work` returns on the JS thread, and a worker can
-        // only report after the task was queued: at most a few instructions to wait for.
-        let id = loop {
-          match settle_id.load(Ordering::Acquire) {
-            0 => std::thread::yield_now(),
-            id => break id,
-          }
-        };
-        engine.outbox().settle(id, index, result);
-      });
-      dispatcher.run(&work_id, task, input, token, deliver)
-    });
-    let submitted = self.bridge.borrow_mut().submit_work(js_of(&env), index, priority, timeout, work, Stages::default(), Vec::new());
+    let work = Box::new(JsWork { dispatcher, task, input });
+    let submitted = self.bridge.borrow_mut().submit_external(index, priority, timeout, work);
     match submitted {
       Submitted::Id(id) => {
-        id_cell.store(id, Ordering::Release);
         let number = js_of(&env).number(id as f64).map_err(failure)?;
         // SAFETY: a number just created in this callback's env.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), number) })
@@ -121,6 +101,14 @@ impl NativePool {
   pub fn js_running(&self, key: f64, id: f64) -> Option<Vec<f64>> {
     let (index, elapsed) = dispatcher(key)?.running(id as u64)?;
     Some(vec![index as f64, elapsed.as_secs_f64() * 1000.0])
+  }
+
+  /// Task `id` was aborted or timed out: fire the 'abort' event of its signal in its worker.
+  #[napi]
+  pub fn js_signal(&self, key: f64, id: f64) {
+    if let Some(dispatcher) = dispatcher(key) {
+      dispatcher.signal(id as u64);
+    }
   }
 
   /// The main thread saw worker `index` exit with `code`; `error` says why if it never started.
@@ -241,7 +229,7 @@ impl JsWorkerPort {
   /// The next task, `[task index, input Buffer]`, if one was handed over; never blocks.
   #[napi]
   pub fn take(&self, env: Env) -> Result<Option<Unknown<'static>>> {
-    let Some((task, input)) = self.slot.take() else {
+    let Some((task, input)) = self.dispatcher.take(&self.slot) else {
       return Ok(None);
     };
     let js = js_of(&env);
@@ -268,7 +256,7 @@ impl JsWorkerPort {
   /// The worker stops spinning; false if a task arrived meanwhile (take it instead).
   #[napi]
   pub fn sleep(&self) -> bool {
-    self.slot.sleep()
+    self.dispatcher.sleep(&self.slot)
   }
 
   /// What `signal.aborted` reads: the running task was aborted or timed out.

@@ -1,5 +1,6 @@
 //! A task between `submit` and its settlement, and the values it can produce.
 
+use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,21 @@ use super::{CancelToken, TaskError};
 
 /// The off-thread part of a task: runs once on a pool thread, checking the token as it goes.
 pub type Work = Box<dyn FnOnce(&CancelToken) -> Result<Output, TaskError> + Send>;
+
+/// Work that runs on a thread outside the pool (a JS worker), which takes it from the queue
+/// itself (`Engine::take_external`). A pool thread that takes it instead calls `hand_over`,
+/// which passes it on to such a thread with the pool thread's budget slot.
+pub trait ExternalWork: Send {
+  fn hand_over(self: Box<Self>, started: super::Started, lease: super::Lease);
+  /// For the taker, which knows the concrete type.
+  fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+/// What a job runs: a kernel on a pool thread, or external work.
+pub enum JobWork {
+  Pool(Work),
+  External(Box<dyn ExternalWork>),
+}
 
 /// Index of a task kernel in the registry; used for per-task stats.
 pub type TaskId = usize;
@@ -35,9 +51,6 @@ pub enum Output {
   Object(Vec<(&'static str, Output)>),
   /// One result per input of a batch (`execMany`), in input order.
   Settled(Vec<Result<Output, TaskError>>),
-  /// The work already settled the task itself, through `Outbox::settle` (a JS worker does, from
-  /// its own thread): nothing is left to count or deliver.
-  Delivered,
 }
 
 /// Hands a task's result on instead of settling it at once: for I/O after the CPU work (writing
@@ -49,7 +62,7 @@ pub type AfterHook = Box<dyn FnOnce(Result<Output, TaskError>, super::Settle) + 
 pub struct Job {
   pub(super) id: u64,
   pub(super) task: TaskId,
-  pub(super) work: Option<Work>,
+  pub(super) work: Option<JobWork>,
   pub(super) token: CancelToken,
   pub(super) timeout: Option<Duration>,
   pub(super) after: Option<AfterHook>,
@@ -60,16 +73,13 @@ pub struct Job {
 }
 
 impl Job {
-  pub(super) fn new(id: u64, task: TaskId, work: Work, timeout: Option<Duration>, outbox: Arc<Outbox>) -> Job {
+  pub(super) fn new(id: u64, task: TaskId, work: JobWork, timeout: Option<Duration>, outbox: Arc<Outbox>) -> Job {
     Job { id, task, work: Some(work), token: CancelToken::new(), timeout, after: None, submitted_at: None, outbox, settled: false }
   }
 
   /// Settles through the completion queue: the JS thread will see it.
   pub(super) fn finish(mut self, result: Result<Output, TaskError>) {
     self.settled = true;
-    if matches!(result, Ok(Output::Delivered)) {
-      return;
-    }
     self.outbox.settle(self.id, self.task, result);
   }
 

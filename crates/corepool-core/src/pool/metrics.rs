@@ -81,9 +81,11 @@ pub struct Metrics {
   epoch: Instant,
   /// Nanoseconds since `epoch` at the last reset; utilization counts from there.
   reset_at: AtomicU64,
-  /// One per pool thread, and a last one for work run elsewhere (an engine's tests), which
+  /// One per pool thread, then one per budget slot lent to a thread outside the pool (a JS
+  /// worker, see `Lease`), and a last one for work run elsewhere (an engine's tests), which
   /// utilization leaves out.
   shards: Vec<Shard>,
+  threads: usize,
   /// Counts `reset` calls: a shard from an older generation is stale.
   generation: AtomicU64,
   /// Serialises recording into the last shard, which threads outside the pool share.
@@ -105,7 +107,10 @@ impl Metrics {
       enabled,
       epoch: Instant::now(),
       reset_at: AtomicU64::new(0),
-      shards: (0..=threads).map(|_| Shard { per_task: (0..task_count).map(|_| OnceLock::new()).collect(), ..Shard::default() }).collect(),
+      threads,
+      shards: (0..=2 * threads)
+        .map(|_| Shard { per_task: (0..task_count).map(|_| OnceLock::new()).collect(), ..Shard::default() })
+        .collect(),
       generation: AtomicU64::new(0),
       outside: Mutex::new(()),
       queue_high_water: HighWater::default(),
@@ -131,20 +136,38 @@ impl Metrics {
 
   /// A task leaves the queue and starts running on the current pool thread.
   pub fn started(&self, task: TaskId, submitted: Option<Instant>) -> RunStart {
+    self.started_on(None, task, submitted)
+  }
+
+  /// The task that `started` returned `start` for has finished running.
+  pub fn finished(&self, task: TaskId, start: RunStart) {
+    self.finished_on(None, task, start)
+  }
+
+  /// Like `started`, for a task run outside the pool with budget slot `lease`
+  /// (`0..threads`, held by one thread at a time).
+  pub fn started_on_lease(&self, lease: usize, task: TaskId, submitted: Option<Instant>) -> RunStart {
+    self.started_on(Some(self.threads + lease), task, submitted)
+  }
+
+  pub fn finished_on_lease(&self, lease: usize, task: TaskId, start: RunStart) {
+    self.finished_on(Some(self.threads + lease), task, start)
+  }
+
+  fn started_on(&self, shard: Option<usize>, task: TaskId, submitted: Option<Instant>) -> RunStart {
     let submitted = submitted?;
     let now = Instant::now();
-    self.on_current_shard(task, |shard, timings| {
+    self.on_shard(shard, task, |shard, timings| {
       timings.wait.record(now.saturating_duration_since(submitted));
       shard.clock.start(self.nanos_at(now));
     });
     Some(now)
   }
 
-  /// The task that `started` returned `start` for has finished running.
-  pub fn finished(&self, task: TaskId, start: RunStart) {
+  fn finished_on(&self, shard: Option<usize>, task: TaskId, start: RunStart) {
     let Some(start) = start else { return };
     let now = Instant::now();
-    self.on_current_shard(task, |shard, timings| {
+    self.on_shard(shard, task, |shard, timings| {
       timings.run.record(now.saturating_duration_since(start));
       shard.clock.stop(self.nanos_at(now));
     });
@@ -169,11 +192,14 @@ impl Metrics {
     self.queue_high_water.0.load(Ordering::Relaxed)
   }
 
-  /// Busy time per pool thread since the last reset, counting running tasks up to now.
+  /// Busy time per pool thread since the last reset, counting running tasks up to now. Thread
+  /// `i` counts budget slot `i` too while a JS worker holds it: their sum is the pool's busy time.
   pub fn busy(&self) -> BusySnapshot {
     let now = self.nanos_at(Instant::now());
-    let busy_nanos =
-      self.pool_clocks().map(|clock| clock.busy_until(now).saturating_sub(clock.busy_at_reset.load(Ordering::Relaxed))).collect();
+    let mut busy_nanos = vec![0; self.threads];
+    for (index, clock) in self.pool_clocks().enumerate() {
+      busy_nanos[index % self.threads] += clock.busy_until(now).saturating_sub(clock.busy_at_reset.load(Ordering::Relaxed));
+    }
     BusySnapshot { elapsed_nanos: now.saturating_sub(self.reset_at.load(Ordering::Relaxed)), busy_nanos }
   }
 
@@ -193,11 +219,11 @@ impl Metrics {
     self.shards[..self.shards.len() - 1].iter().map(|shard| &shard.clock)
   }
 
-  /// Runs `record` on the current thread's shard and its histograms of `task`, emptying the
-  /// shard's histograms first if a reset happened since it last recorded.
-  fn on_current_shard(&self, task: TaskId, record: impl FnOnce(&Shard, &Timings)) {
+  /// Runs `record` on a shard (by default the current thread's) and its histograms of `task`,
+  /// emptying the shard's histograms first if a reset happened since it last recorded.
+  fn on_shard(&self, shard: Option<usize>, task: TaskId, record: impl FnOnce(&Shard, &Timings)) {
     let outside = self.shards.len() - 1;
-    let index = rayon::current_thread_index().filter(|&index| index < outside);
+    let index = shard.or_else(|| rayon::current_thread_index().filter(|&index| index < self.threads));
     let _serialised = index.is_none().then(|| self.outside.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     let shard = &self.shards[index.unwrap_or(outside)];
     let generation = self.generation.load(Ordering::Acquire);

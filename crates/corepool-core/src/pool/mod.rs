@@ -10,22 +10,24 @@ mod outbox;
 mod queue;
 mod thread;
 
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 pub use cancel::CancelToken;
 pub use error::{EngineError, TaskError};
 pub use histogram::{Histogram, Snapshot, Summary, Timings, TimingsSnapshot, EXPORT_BOUNDS_NANOS};
-pub use job::{AfterHook, Output, TaskId, Work};
+pub use job::{AfterHook, ExternalWork, Output, TaskId, Work};
 pub use metrics::{BusySnapshot, Metrics};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 pub use thread::catch_panic;
 pub use thread::{SchedulingPolicy, ThreadScheduling};
 
-use job::Job;
+use job::{Job, JobWork};
+use metrics::RunStart;
 use queue::PriorityQueue;
 
 /// Looks at the queue between two reads of the clock while a thread spins for work.
@@ -100,6 +102,79 @@ impl Drop for Settle {
   }
 }
 
+/// One of the pool's `threads` slots, held by a thread outside the pool (a JS worker) while it
+/// runs tasks, so that the budget counts them like pool threads. Dropping it gives the slot back,
+/// and starts a runner if tasks wait.
+pub struct Lease {
+  engine: Arc<Engine>,
+  /// Which of the `threads` lent slots this is: its busy time counts there.
+  index: usize,
+}
+
+impl Drop for Lease {
+  fn drop(&mut self) {
+    let engine = &self.engine;
+    lock_ignoring_poison(&engine.free_leases).push(self.index);
+    engine.runners.fetch_sub(1, Ordering::AcqRel);
+    if engine.queued() > 0 {
+      engine.ensure_runner();
+    }
+  }
+}
+
+/// What `take_external` took: the running task, the budget slot, and the external work.
+pub struct Taken {
+  pub started: Started,
+  pub lease: Lease,
+  pub work: Box<dyn Any + Send>,
+}
+
+/// A task that runs outside the pool. Invariant: settles once, through `finish` or else its
+/// Drop (as `PoolClosed`), and only then stops counting as running.
+pub struct Started {
+  engine: Arc<Engine>,
+  job: Option<Job>,
+  lease: usize,
+  start: RunStart,
+}
+
+impl Started {
+  pub fn id(&self) -> u64 {
+    self.job.as_ref().map_or(0, |job| job.id)
+  }
+
+  pub fn token(&self) -> CancelToken {
+    self.job.as_ref().map(|job| job.token.clone()).unwrap_or_default()
+  }
+
+  pub fn finish(mut self, result: Result<Output, TaskError>) {
+    self.end(result);
+  }
+
+  fn end(&mut self, result: Result<Output, TaskError>) {
+    let Some(job) = self.job.take() else { return };
+    let engine = &self.engine;
+    let result = job.token.seal(result);
+    engine.metrics.finished_on_lease(self.lease, job.task, self.start);
+    // Not active any more before JS can see the result, as in `Engine::run`.
+    engine.active.fetch_sub(1, Ordering::AcqRel);
+    let id = job.id;
+    job.finish(result);
+    engine.lock().running.remove(&id);
+    engine.leave_flight();
+  }
+}
+
+impl Drop for Started {
+  fn drop(&mut self) {
+    self.end(Err(TaskError::PoolClosed));
+  }
+}
+
+fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+  mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A plain copy of the pool's counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineStats {
@@ -130,6 +205,11 @@ pub struct Engine {
   /// Rayon jobs now looping in `run_queued`; at most `thread_count`, so that a burst of submits
   /// wakes threads only while some thread is not already draining the queue.
   runners: AtomicUsize,
+  /// Threads outside the pool polling the queue for external work (`start_polling`): while one
+  /// does, `submit_external` wakes no pool thread, since the poller takes the task.
+  pollers: AtomicUsize,
+  /// Budget slots not lent now (`Lease::index`); at most `threads` are lent at once.
+  free_leases: Mutex<Vec<usize>>,
   next_id: AtomicU64,
   outbox: Arc<Outbox>,
   spin: Duration,
@@ -189,6 +269,8 @@ impl Engine {
       active: AtomicUsize::new(0),
       queued: AtomicUsize::new(0),
       runners: AtomicUsize::new(0),
+      pollers: AtomicUsize::new(0),
+      free_leases: Mutex::new((0..config.threads).rev().collect()),
       next_id: AtomicU64::new(1),
       outbox: Arc::new(Outbox::new(config.task_count, wake)),
       spin: config.spin,
@@ -207,6 +289,19 @@ impl Engine {
     self.submit_staged(task, priority, timeout, work, Stages::default())
   }
 
+  /// Queues work that a thread outside the pool may take itself (`take_external`). While such a
+  /// thread polls the queue, no pool thread is woken for it: the poller takes it, or starts a
+  /// runner when it stops polling.
+  pub fn submit_external(
+    self: &Arc<Self>,
+    task: TaskId,
+    priority: Priority,
+    timeout: Option<Duration>,
+    work: Box<dyn ExternalWork>,
+  ) -> Result<u64, SubmitError> {
+    self.enqueue(task, priority, timeout, JobWork::External(work), Stages::default())
+  }
+
   /// Like `submit`, with I/O stages around the work: `before` runs first, off the pool, and the
   /// job is queued only once it calls its `ready` callback; `after` receives the result.
   pub fn submit_staged(
@@ -217,6 +312,18 @@ impl Engine {
     work: Work,
     stages: Stages,
   ) -> Result<u64, SubmitError> {
+    self.enqueue(task, priority, timeout, JobWork::Pool(work), stages)
+  }
+
+  fn enqueue(
+    self: &Arc<Self>,
+    task: TaskId,
+    priority: Priority,
+    timeout: Option<Duration>,
+    work: JobWork,
+    stages: Stages,
+  ) -> Result<u64, SubmitError> {
+    let external = matches!(work, JobWork::External(_));
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
     let mut job = Job::new(id, task, work, timeout, self.outbox.clone());
     job.after = stages.after;
@@ -243,6 +350,7 @@ impl Engine {
       }
     }
     match stages.before {
+      None if external && self.is_polled() => {}
       None => self.ensure_runner(),
       Some(before) => {
         let engine = Arc::clone(self);
@@ -432,7 +540,19 @@ impl Engine {
     let mut finished = None;
     loop {
       while let Some(job) = self.take_next(finished.take()) {
-        finished = Some(Engine::run(&self, job));
+        if !matches!(job.work, Some(JobWork::External(_))) {
+          finished = Some(Engine::run(&self, job));
+          continue;
+        }
+        // External work goes to a thread outside the pool with this runner's budget slot; the
+        // runner goes on only if another slot is free.
+        let lease = self.lend_slot();
+        let (started, work) = self.start_external(job, &lease);
+        // Panic-free by design; a panic would settle the task (Started's Drop) and keep the thread.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || work.hand_over(started, lease)));
+        if !self.rejoin() {
+          return;
+        }
       }
       if self.spin_for_work() {
         continue;
@@ -440,15 +560,15 @@ impl Engine {
       self.runners.fetch_sub(1, Ordering::AcqRel);
       // A submit that saw every runner busy did not start one: if its task is still queued,
       // this runner stays (or another was started meanwhile and takes it).
-      if self.queued.load(Ordering::Acquire) == 0 {
-        return;
-      }
-      let rejoined =
-        self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
-      if rejoined.is_err() {
+      if self.queued.load(Ordering::Acquire) == 0 || !self.rejoin() {
         return;
       }
     }
+  }
+
+  /// Counts this thread as a runner again, if fewer than `threads` run.
+  fn rejoin(&self) -> bool {
+    self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1)).is_ok()
   }
 
   /// Under one lock: forgets the token of the task this thread just finished, and takes the next.
@@ -458,6 +578,12 @@ impl Engine {
       state.running.remove(&id);
     }
     let job = state.queue.pop()?;
+    self.start(state, &job);
+    Some(job)
+  }
+
+  /// Counts `job`, just taken from the queue, as running.
+  fn start(&self, mut state: MutexGuard<'_, State>, job: &Job) {
     self.queued.fetch_sub(1, Ordering::AcqRel);
     self.in_flight.fetch_add(1, Ordering::AcqRel);
     self.active.fetch_add(1, Ordering::AcqRel);
@@ -469,7 +595,71 @@ impl Engine {
     if fell_below_max {
       self.outbox.schedule_wake();
     }
-    Some(job)
+  }
+
+  /// Claims one of the pool's `threads` slots for a thread outside the pool, if one is free.
+  fn try_lease(self: &Arc<Self>) -> Option<Lease> {
+    self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1)).ok()?;
+    Some(self.lend_slot())
+  }
+
+  /// Turns one counted runner into a lease.
+  fn lend_slot(self: &Arc<Self>) -> Lease {
+    // Leases are counted in `runners`, at most `threads`: one is always free.
+    let index = lock_ignoring_poison(&self.free_leases).pop().unwrap_or(0);
+    Lease { engine: Arc::clone(self), index }
+  }
+
+  /// For a thread outside the pool: takes the next queued task if it is external work, with a
+  /// slot of the budget (`held`, or a free one). Without a task, `held` is given back.
+  pub fn take_external(self: &Arc<Self>, held: Option<Lease>) -> Option<Taken> {
+    if self.queued() == 0 {
+      return None;
+    }
+    let mut state = self.lock();
+    if !matches!(state.queue.peek()?.work, Some(JobWork::External(_))) {
+      return None;
+    }
+    let lease = match held {
+      Some(lease) => lease,
+      None => self.try_lease()?,
+    };
+    let job = state.queue.pop()?;
+    self.start(state, &job);
+    let (started, work) = self.start_external(job, &lease);
+    Some(Taken { started, lease, work: work.into_any() })
+  }
+
+  /// Starts an external job's clock; the lease's thread will run it.
+  fn start_external(self: &Arc<Self>, mut job: Job, lease: &Lease) -> (Started, Box<dyn ExternalWork>) {
+    job.token.start_clock(job.timeout);
+    let start = self.metrics.started_on_lease(lease.index, job.task, job.submitted_at);
+    let work = match job.work.take() {
+      Some(JobWork::External(work)) => work,
+      _ => unreachable!("only external jobs start outside the pool"),
+    };
+    (Started { engine: Arc::clone(self), job: Some(job), lease: lease.index, start }, work)
+  }
+
+  /// A thread outside the pool polls the queue for external work; see `submit_external`.
+  pub fn start_polling(&self) {
+    self.pollers.fetch_add(1, Ordering::SeqCst);
+  }
+
+  /// Whether a thread outside the pool polls the queue now. Ordered with `stop_polling`: a
+  /// poller that stops after this read sees the task queued just before it.
+  fn is_polled(&self) -> bool {
+    fence(Ordering::SeqCst);
+    self.pollers.load(Ordering::SeqCst) > 0
+  }
+
+  /// It stops polling: a task queued meanwhile without a runner gets one now.
+  pub fn stop_polling(self: &Arc<Self>) {
+    self.pollers.fetch_sub(1, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    if self.queued.load(Ordering::SeqCst) > 0 {
+      self.ensure_runner();
+    }
   }
 
   /// Runs one job and settles it; returns its id, whose token `take_next` then forgets.
@@ -477,11 +667,8 @@ impl Engine {
     job.token.start_clock(job.timeout);
     let start = self.metrics.started(job.task, job.submitted_at);
     let work = job.work.take().expect("a queued job holds its work until it runs");
-    let result = match job.token.check().and_then(|()| catch_panic(|| work(&job.token))) {
-      // The work settled its task itself (a JS task's worker): there is nothing left to seal.
-      Ok(Output::Delivered) => Ok(Output::Delivered),
-      result => job.token.seal(result),
-    };
+    let JobWork::Pool(work) = work else { unreachable!("run_queued hands external work over") };
+    let result = job.token.seal(job.token.check().and_then(|()| catch_panic(|| work(&job.token))));
     self.metrics.finished(job.task, start);
     let id = job.id;
     // Not active any more before JS can see the result, so `stats()` after `await` reads 0.

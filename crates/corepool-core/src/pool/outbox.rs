@@ -82,7 +82,7 @@ impl Outbox {
   }
 
   /// Counts a settled task and queues its completion for the JS thread. The engine calls it once
-  /// per task; so may work that settles its task itself (`Output::Delivered`).
+  /// per task.
   pub fn settle(&self, id: u64, task: TaskId, result: Result<Output, TaskError>) {
     self.record(task, &result);
     self.pending.lock().unwrap_or_else(|e| e.into_inner()).push(Completion { id, result });

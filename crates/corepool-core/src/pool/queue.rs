@@ -40,9 +40,7 @@ impl<T> PriorityQueue<T> {
   }
 
   pub fn pop(&mut self) -> Option<T> {
-    // The lowest level that has aged out goes first, so that the oldest starved work is served.
-    let aged = (0..LEVELS).rev().find(|&level| self.passed_over[level] >= AGING_LIMIT && !self.levels[level].is_empty());
-    let chosen = aged.or_else(|| (0..LEVELS).find(|&level| !self.levels[level].is_empty()))?;
+    let chosen = self.next_level()?;
     for level in 0..LEVELS {
       if level == chosen || self.levels[level].is_empty() {
         self.passed_over[level] = 0;
@@ -51,6 +49,17 @@ impl<T> PriorityQueue<T> {
       }
     }
     self.levels[chosen].pop_front()
+  }
+
+  /// The entry that `pop` would return.
+  pub fn peek(&self) -> Option<&T> {
+    self.levels[self.next_level()?].front()
+  }
+
+  fn next_level(&self) -> Option<usize> {
+    // The lowest level that has aged out goes first, so that the oldest starved work is served.
+    let aged = (0..LEVELS).rev().find(|&level| self.passed_over[level] >= AGING_LIMIT && !self.levels[level].is_empty());
+    aged.or_else(|| (0..LEVELS).find(|&level| !self.levels[level].is_empty()))
   }
 
   /// Removes and returns the first entry that matches, wherever it waits.
@@ -94,6 +103,19 @@ mod tests {
     let low_at = order.iter().position(|&n| n == 0).unwrap();
     assert_eq!(low_at, AGING_LIMIT as usize);
     assert_eq!(order.len(), 21);
+  }
+
+  #[test]
+  fn peek_shows_what_pop_returns_next_aging_included() {
+    let mut queue = PriorityQueue::default();
+    queue.push(Priority::Low, 0);
+    for n in 1..=20 {
+      queue.push(Priority::High, n);
+    }
+    while let Some(&next) = queue.peek() {
+      assert_eq!(queue.pop(), Some(next));
+    }
+    assert_eq!(queue.len(), 0);
   }
 
   #[test]

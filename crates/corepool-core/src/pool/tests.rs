@@ -227,7 +227,7 @@ fn shutdown_settles_queued_and_running_tasks_and_refuses_new_ones() {
 #[test]
 fn a_dropped_job_settles_as_pool_closed() {
   let outbox = Arc::new(Outbox::new(1, Box::new(|| {})));
-  drop(Job::new(9, 0, value(1.0), None, outbox.clone()));
+  drop(Job::new(9, 0, JobWork::Pool(value(1.0)), None, outbox.clone()));
   let batch = outbox.take_batch();
   assert_eq!(batch.len(), 1);
   assert_eq!((batch[0].id, &batch[0].result), (9, &Err(TaskError::PoolClosed)));
