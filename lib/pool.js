@@ -173,7 +173,7 @@ class Pool extends EventEmitter {
       return Promise.reject(id)
     }
     this.#outstanding++
-    this.#stayAwake()
+    if (jsIndex !== undefined) this.#stayAwake()
     let entry
     const promise = new Promise((resolve, reject) => {
       // `abortCause`: a JS task's (lib/js-tasks/ settles it outside the kernels' token).
@@ -333,7 +333,7 @@ class Pool extends EventEmitter {
    */
   #settleBatch (ids, values, errors) {
     this.#outstanding -= ids.length
-    if (this.#outstanding > 0) this.#stayAwake()
+    if (this.#js?.outstanding > 0) this.#stayAwake()
     const failures = new FailureCursor(errors)
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]
@@ -386,10 +386,11 @@ class Pool extends EventEmitter {
   }
 
   /**
-   * Keeps the event loop polling instead of sleeping for `spinMicros` after a task is submitted
-   * or settles, while fewer tasks are outstanding than the pool has threads: a thread asleep in
-   * epoll takes tens of µs to wake on a virtual machine, longer than a short task's round trip.
-   * With as many tasks as threads, the pool needs the cores, and the loop sleeps.
+   * Keeps the event loop polling instead of sleeping for `spinMicros` after a JS task is
+   * submitted or settles, while fewer tasks are outstanding than the pool has threads: a thread
+   * asleep in epoll takes 30-50 µs to wake on a virtual machine, longer than a short JS task's
+   * round trip (a short kernel's result is usually there before the loop would sleep). With as
+   * many tasks as threads, the pool needs the cores, and the loop sleeps.
    */
   #stayAwake () {
     if (this.#outstanding >= this.#threads || this.#spinMicros === 0) return
@@ -401,7 +402,7 @@ class Pool extends EventEmitter {
   }
 
   #poll = () => {
-    if (this.#outstanding > 0 && this.#outstanding < this.#threads && performance.now() < this.#awakeUntil) {
+    if (this.#js.outstanding > 0 && this.#outstanding < this.#threads && performance.now() < this.#awakeUntil) {
       setImmediate(this.#poll)
     } else {
       this.#awake = false

@@ -201,6 +201,11 @@ class JsTasks {
     return { id, keep }
   }
 
+  /** JS tasks submitted and not yet settled. */
+  get outstanding () {
+    return this.#outstanding
+  }
+
   /** A JS task settled (by any path). */
   settled () {
     this.#outstanding--

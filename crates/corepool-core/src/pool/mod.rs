@@ -289,8 +289,8 @@ impl Engine {
     self.submit_staged(task, priority, timeout, work, Stages::default())
   }
 
-  /// Queues work that a thread outside the pool may take itself (`take_external`). While such a
-  /// thread polls the queue, no pool thread is woken for it: the poller takes it, or starts a
+  /// Queues work that a thread outside the pool may take itself (`take_external`). While enough
+  /// such threads poll the queue, no pool thread is woken for it: a poller takes it, or starts a
   /// runner when it stops polling.
   pub fn submit_external(
     self: &Arc<Self>,
@@ -646,11 +646,11 @@ impl Engine {
     self.pollers.fetch_add(1, Ordering::SeqCst);
   }
 
-  /// Whether a thread outside the pool polls the queue now. Ordered with `stop_polling`: a
-  /// poller that stops after this read sees the task queued just before it.
+  /// Whether threads outside the pool poll the queue now, at least one per queued task. Ordered
+  /// with `stop_polling`: a poller that stops after this read sees the task queued before it.
   fn is_polled(&self) -> bool {
     fence(Ordering::SeqCst);
-    self.pollers.load(Ordering::SeqCst) > 0
+    self.pollers.load(Ordering::SeqCst) >= self.queued.load(Ordering::SeqCst)
   }
 
   /// It stops polling: a task queued meanwhile without a runner gets one now.
