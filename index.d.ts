@@ -157,6 +157,8 @@ export interface PoolOptions {
   jsThreads?: number
   /** ms an idle JS worker waits before it stops. Default 30000; Infinity keeps it. */
   idleTimeout?: number
+  /** µs a JS worker polls for its next task, and the event loop for a JS task's result, before sleeping. Default 50. 0 to 10000. */
+  jsSpinMicros?: number
   /** ms a cancelled or timed-out JS task may take to stop before its worker is terminated. Default 1000. */
   terminateAfter?: number
   /** Passed to every JS worker (`new Worker(file, { ... })`). */

@@ -22,6 +22,8 @@ test('a taken name, a relative path or a missing file is an ERR_INVALID_ARG that
   await assert.rejects(pool.exec('ok', 1), { code: 'ERR_UNKNOWN_TASK' }, 'nothing of a refused map is registered')
   assert.throws(() => new Pool({ tasks: { a: 'a.js' } }), { code: 'ERR_INVALID_ARG', message: /tasks\.a must be an absolute path/ })
   assert.throws(() => new Pool({ threads: 2, jsThreads: 3 }), { code: 'ERR_INVALID_ARG', message: 'options.jsThreads must be from 1 to options.threads (2), got 3' })
+  assert.throws(() => new Pool({ jsSpinMicros: 1.5 }), { code: 'ERR_INVALID_ARG', message: 'options.jsSpinMicros must be an integer, got 1.5' })
+  assert.throws(() => new Pool({ jsSpinMicros: 10_001 }), { code: 'ERR_INVALID_ARG', message: 'options.jsSpinMicros must be from 0 to 10000, got 10001' })
   assert.throws(() => new Pool({ terminateAfter: -1 }), { code: 'ERR_INVALID_ARG', message: 'options.terminateAfter must be a non-negative, finite number of milliseconds, got -1' })
   await pool.close()
 })

@@ -13,7 +13,7 @@ test('new Pool refuses an option it does not know, naming it, with a hint', () =
   assert.throws(() => new Pool({ minThreads: 1 }), /^TypeError: options.minThreads is not a Pool option: use 'threads'/)
   assert.throws(() => new Pool({ concurrentTasksPerWorker: 2 }), invalid('options.concurrentTasksPerWorker is not a Pool option: each corepool thread runs one task at a time'))
   assert.throws(() => new Pool({ maxQeue: 2 }), invalid("options.maxQeue is not a Pool option; did you mean 'maxQueue'?"))
-  assert.throws(() => new Pool({ colour: 'red' }), invalid("options.colour is not a Pool option; it takes 'threads', 'spinMicros', 'maxQueue', 'niceIncrement', 'schedulingPolicy', 'recordTimings', 'tasks', 'jsThreads', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData'"))
+  assert.throws(() => new Pool({ colour: 'red' }), invalid("options.colour is not a Pool option; it takes 'threads', 'spinMicros', 'maxQueue', 'niceIncrement', 'schedulingPolicy', 'recordTimings', 'tasks', 'jsThreads', 'jsSpinMicros', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData'"))
   assert.throws(() => new Pool({ recordTiming: true }), invalid("options.recordTiming is not a Pool option; did you mean 'recordTimings'?"))
 })
 

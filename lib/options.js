@@ -28,7 +28,7 @@ const POOL_OPTIONS = {
 }
 
 /** `new Pool(options)` for user JS tasks: lib/js-tasks/index.js validates these. */
-const JS_POOL_OPTIONS = ['tasks', 'jsThreads', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData']
+const JS_POOL_OPTIONS = ['tasks', 'jsThreads', 'jsSpinMicros', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData']
 
 /** `exec` / `execMany` options every task takes; a task's own are in `Pool.taskOptions`. */
 const EXEC_OPTIONS = ['priority', 'timeout', 'signal', 'destination']
@@ -140,4 +140,4 @@ function editDistance (a, b) {
   return previous[b.length]
 }
 
-module.exports = { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, checkInteger, rejectUnknown }
+module.exports = { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, MAX_SPIN_MICROS, validatePoolOptions, checkInteger, rejectUnknown }

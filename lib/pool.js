@@ -51,7 +51,6 @@ class Pool extends EventEmitter {
   /** User JS tasks (lib/js-tasks/): made on the first registration. */
   #js = null
   #jsOptions
-  #spinMicros
   /** The event loop polls (`#stayAwake`) until this `performance.now()`. */
   #awakeUntil = 0
   #awake = false
@@ -62,7 +61,6 @@ class Pool extends EventEmitter {
     this.#jsOptions = validateJsOptions(options, config.threads)
     this.#threads = config.threads
     this.#maxQueue = config.maxQueue
-    this.#spinMicros = config.spinMicros
     this.#native = new binding.NativePool(config, (ids, values, errors) => this.#settleBatch(ids, values, errors))
     if (options.tasks !== undefined) this.register(options.tasks)
   }
@@ -73,7 +71,7 @@ class Pool extends EventEmitter {
    */
   register (tasks) {
     if (this.#state !== 'open') throw codedError('ERR_POOL_CLOSED', 'the pool is closed')
-    this.#js ??= new JsTasks(this.#native, this.#jsOptions, this.#spinMicros)
+    this.#js ??= new JsTasks(this.#native, this.#jsOptions)
     this.#js.register(tasks, (name) => TASKS.has(name))
   }
 
@@ -386,15 +384,16 @@ class Pool extends EventEmitter {
   }
 
   /**
-   * Keeps the event loop polling instead of sleeping for `spinMicros` after a JS task is
+   * Keeps the event loop polling instead of sleeping for `jsSpinMicros` after a JS task is
    * submitted or settles, while fewer tasks are outstanding than the pool has threads: a thread
    * asleep in epoll takes 30-50 µs to wake on a virtual machine, longer than a short JS task's
    * round trip (a short kernel's result is usually there before the loop would sleep). With as
    * many tasks as threads, the pool needs the cores, and the loop sleeps.
    */
   #stayAwake () {
-    if (this.#outstanding >= this.#threads || this.#spinMicros === 0) return
-    this.#awakeUntil = performance.now() + this.#spinMicros / 1000
+    const { jsSpinMicros } = this.#jsOptions
+    if (this.#outstanding >= this.#threads || jsSpinMicros === 0) return
+    this.#awakeUntil = performance.now() + jsSpinMicros / 1000
     if (!this.#awake) {
       this.#awake = true
       setImmediate(this.#poll)

@@ -10,6 +10,7 @@ const { Worker, MessageChannel } = require('node:worker_threads')
 const { fileURLToPath } = require('node:url')
 const { encode, decode, rebuildError } = require('./codec.js')
 const { codedError, invalidArg, describe } = require('../errors.js')
+const { checkInteger, MAX_SPIN_MICROS } = require('../options.js')
 const { bindingFile } = require('../with-binding.js')
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
@@ -20,6 +21,9 @@ const MAX_TASKS = 256
 
 /** Defaults of the JS-task options of `new Pool(options)`; README.md documents each. */
 const JS_DEFAULTS = Object.freeze({
+  // Longer than `spinMicros`: a JS task's round trip (tens of µs) outlasts a short spin, and a
+  // worker or an event loop that fell asleep costs the next task two wake-ups.
+  jsSpinMicros: 50,
   idleTimeout: 30_000,
   terminateAfter: 1000
 })
@@ -31,6 +35,8 @@ function validateJsOptions (options, threads) {
   if (jsThreads < 1 || jsThreads > threads) {
     throw invalidArg(`options.jsThreads must be from 1 to options.threads (${threads}), got ${jsThreads}`, RangeError)
   }
+  const jsSpinMicros = options.jsSpinMicros ?? JS_DEFAULTS.jsSpinMicros
+  checkInteger(jsSpinMicros, 'options.jsSpinMicros', 0, MAX_SPIN_MICROS)
   const idleTimeout = options.idleTimeout ?? JS_DEFAULTS.idleTimeout
   milliseconds('idleTimeout', idleTimeout, true)
   const terminateAfter = options.terminateAfter ?? JS_DEFAULTS.terminateAfter
@@ -47,6 +53,7 @@ function validateJsOptions (options, threads) {
   }
   return {
     jsThreads,
+    jsSpinMicros,
     idleTimeout,
     terminateAfter,
     worker: { resourceLimits: options.resourceLimits, env: options.env, execArgv, workerData: options.workerData }
@@ -110,7 +117,6 @@ class JsTasks {
   #native
   #key
   #options
-  #spinMicros
   /** name -> index, and per index [index, filename, exportName]. */
   #index = new Map()
   #specs = []
@@ -129,13 +135,12 @@ class JsTasks {
     this.#broadcast({ forget: id })
   })
 
-  constructor (native, options, spinMicros) {
+  constructor (native, options) {
     // Found now, so that an addon the workers cannot load fails the registration, not a task
     // that would then wait for a worker forever.
     workerBinding ??= bindingFile(require('../native.js'))
     this.#native = native
     this.#options = options
-    this.#spinMicros = spinMicros
     this.#key = native.enableJsTasks()
   }
 
@@ -326,7 +331,7 @@ class JsTasks {
       index,
       port: port2,
       messages,
-      spinMicros: this.#spinMicros,
+      spinMicros: this.#options.jsSpinMicros,
       idleTimeout: this.#options.idleTimeout
     }, [port2])
     worker.on('error', (error) => { record.error = error })

@@ -1,10 +1,10 @@
 'use strict'
 
-// One JS worker of a pool. It takes tasks from its native slot (never from a message per task):
-// after each task it polls the slot for `spinMicros`, then returns to its event loop, where a
-// pool thread wakes it through a threadsafe function when it hands over the next task. So the
-// loop runs timers and I/O between tasks, and `terminate()` always finds JS or an idle loop,
-// never a thread blocked in native code. See crates/corepool-core/src/js_tasks/README.md.
+// One JS worker of a pool. It takes its tasks from the pool's queue (never from a message per
+// task): after each task it polls for `jsSpinMicros`, then returns to its event loop, where a
+// pool thread wakes it through a threadsafe function when it hands over a task. So the loop runs
+// timers and I/O between tasks, and `terminate()` always finds JS or an idle loop, never a
+// thread blocked in native code. See crates/corepool-core/src/js_tasks/README.md.
 
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
