@@ -205,8 +205,8 @@ pub struct Engine {
   /// Rayon jobs now looping in `run_queued`; at most `thread_count`, so that a burst of submits
   /// wakes threads only while some thread is not already draining the queue.
   runners: AtomicUsize,
-  /// Threads outside the pool polling the queue for external work (`start_polling`): while one
-  /// does, `submit_external` wakes no pool thread, since the poller takes the task.
+  /// Threads outside the pool polling the queue for external work (`start_polling`): while there
+  /// are as many as queued tasks, `submit_external` wakes no pool thread, since they take them.
   pollers: AtomicUsize,
   /// Budget slots not lent now (`Lease::index`); at most `threads` are lent at once.
   free_leases: Mutex<Vec<usize>>,
@@ -388,9 +388,7 @@ impl Engine {
 
   /// Starts one more runner on the pool's threads unless every thread already has one.
   fn ensure_runner(self: &Arc<Self>) {
-    let claimed =
-      self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1));
-    if claimed.is_ok() {
+    if self.claim_slot() {
       match self.threads.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
         Some(threads) => {
           let engine = Arc::clone(self);
@@ -550,7 +548,7 @@ impl Engine {
         let (started, work) = self.start_external(job, &lease);
         // Panic-free by design; a panic would settle the task (Started's Drop) and keep the thread.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || work.hand_over(started, lease)));
-        if !self.rejoin() {
+        if !self.claim_slot() {
           return;
         }
       }
@@ -560,14 +558,14 @@ impl Engine {
       self.runners.fetch_sub(1, Ordering::AcqRel);
       // A submit that saw every runner busy did not start one: if its task is still queued,
       // this runner stays (or another was started meanwhile and takes it).
-      if self.queued.load(Ordering::Acquire) == 0 || !self.rejoin() {
+      if self.queued.load(Ordering::Acquire) == 0 || !self.claim_slot() {
         return;
       }
     }
   }
 
-  /// Counts this thread as a runner again, if fewer than `threads` run.
-  fn rejoin(&self) -> bool {
+  /// Counts one more runner, if fewer than `threads` run: the one rule of the budget.
+  fn claim_slot(&self) -> bool {
     self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1)).is_ok()
   }
 
@@ -599,8 +597,7 @@ impl Engine {
 
   /// Claims one of the pool's `threads` slots for a thread outside the pool, if one is free.
   fn try_lease(self: &Arc<Self>) -> Option<Lease> {
-    self.runners.fetch_update(Ordering::AcqRel, Ordering::Acquire, |runners| (runners < self.thread_count).then_some(runners + 1)).ok()?;
-    Some(self.lend_slot())
+    self.claim_slot().then(|| self.lend_slot())
   }
 
   /// Turns one counted runner into a lease.
