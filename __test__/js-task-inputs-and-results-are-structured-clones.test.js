@@ -28,6 +28,17 @@ test('Buffer, TypedArrays, Map, Set, Date, Error, BigInt and plain objects round
   await pool.close()
 })
 
+test('primitives round-trip exactly: -0, NaN, int32 bounds, doubles, lone surrogates, undefined and null', async () => {
+  const pool = new Pool({ threads: 1, tasks: TASKS })
+  const values = [undefined, null, true, false, 0, -0, NaN, Infinity, -Infinity, 1.5, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1,
+    Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, '', 'héllo', '\ud800 lone', 'x'.repeat(100_000)]
+  for (const value of values) {
+    const back = await pool.exec('echo', value)
+    assert.ok(Object.is(back, value), `${String(value).slice(0, 20)} came back as ${String(back).slice(0, 20)}`)
+  }
+  await pool.close()
+})
+
 test('a view over a SharedArrayBuffer is shared, and transfer leaves the sender\'s buffer detached', async () => {
   const pool = new Pool({ threads: 1, tasks: TASKS })
   const shared = new SharedArrayBuffer(16)
