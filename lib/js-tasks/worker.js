@@ -130,9 +130,7 @@ function run (index, input) {
   current = context
   let result
   try {
-    result = task.fn(decode(input, bufferOf), {
-      get signal () { return context.signal ?? makeSignal(context) }
-    })
+    result = task.fn(decode(input, bufferOf), new TaskOptions(context))
   } catch (error) {
     fail(context, error)
     return undefined
@@ -159,6 +157,19 @@ function succeed (context, value) {
 function fail (context, error) {
   if (current === context) current = null
   port.reject('ERR_JS_THROWN', JSON.stringify(describeError(error)))
+}
+
+/** A task's second argument: `{ signal }`, made on first use. A class, since an object literal
+ * with a getter costs a slow property definition per task. */
+class TaskOptions {
+  #context
+  constructor (context) {
+    this.#context = context
+  }
+
+  get signal () {
+    return this.#context.signal ?? makeSignal(this.#context)
+  }
 }
 
 /** An AbortSignal whose `aborted` also reads the native flag, so a synchronous loop sees it. */
