@@ -191,13 +191,10 @@ impl Bridge {
       }
     };
     let submitted = self.engine.submit_staged(task, priority, timeout, work, stages);
-    if submitted.is_err() {
-      refs.iter().for_each(|&reference| js.unref(reference));
-    }
-    if let Ok(id) = submitted {
-      if !refs.is_empty() {
-        self.kept.insert(id, refs);
-      }
+    match submitted {
+      Ok(id) if !refs.is_empty() => drop(self.kept.insert(id, refs)),
+      Ok(_) => {}
+      Err(_) => refs.iter().for_each(|&reference| js.unref(reference)),
     }
     self.count_submitted(submitted)
   }

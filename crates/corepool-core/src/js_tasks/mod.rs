@@ -226,7 +226,8 @@ impl JsWorkerPort {
     Ok(JsWorkerPort { dispatcher, slot, tsfn })
   }
 
-  /// The next task, `[task index, input Buffer]`, if one was handed over; never blocks.
+  /// The next task, `[task index, input Buffer]`: one a pool thread handed over, or the next
+  /// queued JS task if the budget has room; else nothing. Never blocks.
   #[napi]
   pub fn take(&self, env: Env) -> Result<Option<Unknown<'static>>> {
     let Some((task, input)) = self.dispatcher.take(&self.slot) else {
