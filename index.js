@@ -5,7 +5,11 @@
 
 const { Pool, DEFAULTS } = require('./lib/pool.js')
 const { availableCores } = require('./lib/cores.js')
-const { runCluster } = require('./cluster.js')
 const { withBinding } = require('./lib/with-binding.js')
+
+/** The cluster shim (lib/cluster/), loaded on the first call: a process that only uses a Pool never loads node:cluster. */
+function runCluster (options, setup) {
+  return require('./cluster.js').runCluster(options, setup)
+}
 
 module.exports = { Pool, availableCores, runCluster, withBinding: (binding) => withBinding(binding), defaults: DEFAULTS }

@@ -6,7 +6,7 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const order = ['pool', 'timings', 'js-tasks', 'hashes', 'compress', 'numbers', 'express', 'bullmq']
+const order = ['pool', 'timings', 'js-tasks', 'hashes', 'compress', 'responsive', 'numbers', 'express', 'bullmq']
 const wanted = process.argv.slice(2)
 const available = order.filter((name) => fs.existsSync(path.join(__dirname, `${name}.js`)))
 for (const name of available) {

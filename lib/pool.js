@@ -5,7 +5,7 @@ const binding = require('./native.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
 const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, rejectUnknown } = require('./options.js')
 const { forEachFailure, FailureCursor } = require('./settle.js')
-const { JsTasks, validateJsOptions } = require('./js-tasks/index.js')
+const { validateJsOptions } = require('./js-tasks/options.js')
 
 const { TaskPriority, SubmitMode, Cancelled } = binding
 /** Every registered task by name: its index for `submit`, and the exec option names it knows. */
@@ -71,7 +71,8 @@ class Pool extends EventEmitter {
    */
   register (tasks) {
     if (this.#state !== 'open') throw codedError('ERR_POOL_CLOSED', 'the pool is closed')
-    this.#js ??= new JsTasks(this.#native, this.#jsOptions)
+    // Loaded on the first registration: it brings node:worker_threads and node:v8.
+    this.#js ??= new (require('./js-tasks/index.js').JsTasks)(this.#native, this.#jsOptions)
     this.#js.register(tasks, (name) => TASKS.has(name))
   }
 

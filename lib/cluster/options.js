@@ -86,7 +86,7 @@ function resolveOptions (options, cores) {
   if (resolved.pool !== undefined) validatePoolOptions(resolved.pool, 'options.pool')
   if (resolved.pool?.tasks !== undefined) {
     // Checked here, so that a bad path fails in the primary instead of crash-looping every worker.
-    const { resolveTaskMap } = require('../js-tasks/index.js')
+    const { resolveTaskMap } = require('../js-tasks/options.js')
     const { Pool } = require('../pool.js')
     resolved.pool = { ...resolved.pool, tasks: resolveTaskMap(resolved.pool.tasks, (name) => Pool.tasks.includes(name)) }
   }

@@ -235,6 +235,17 @@ impl State {
   }
 }
 
+/// Spawns one of a pool's rayon threads, under rayon's name for it, and keeps its handle.
+fn spawn_pool_thread(thread: rayon::ThreadBuilder, handles: &Mutex<Vec<std::thread::JoinHandle<()>>>) -> std::io::Result<()> {
+  let mut builder = std::thread::Builder::new();
+  if let Some(name) = thread.name() {
+    builder = builder.name(name.to_string());
+  }
+  let handle = builder.spawn(|| thread.run())?;
+  handles.lock().unwrap_or_else(|e| e.into_inner()).push(handle);
+  Ok(())
+}
+
 impl Engine {
   /// Builds the pool's own rayon threads (never rayon's global pool). `wake` is called from any
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
@@ -242,23 +253,36 @@ impl Engine {
     thread::quiet_panics_on_pool_threads();
     let scheduling = config.scheduling;
     // Dropping a rayon ThreadPool does not join its threads: spawn them here and keep handles.
-    let handles = Arc::new(Mutex::new(Vec::with_capacity(config.threads)));
+    let handles = Arc::new(Mutex::new(Vec::with_capacity(config.threads + 1)));
     let spawned = handles.clone();
+    // A spawn costs about 100 µs here: the first thread is spawned now, so that work can start,
+    // and the others by a launcher thread, so that `new Pool({ threads: 8 })` waits for two.
+    let deferred = Arc::new(Mutex::new(Vec::new()));
+    let later = deferred.clone();
     let threads = rayon::ThreadPoolBuilder::new()
       .num_threads(config.threads)
       .thread_name(thread::name)
       .start_handler(move |_| scheduling.apply_to_this_thread())
       .spawn_handler(move |thread| {
-        let mut builder = std::thread::Builder::new();
-        if let Some(name) = thread.name() {
-          builder = builder.name(name.to_string());
+        if thread.index() == 0 {
+          spawn_pool_thread(thread, &spawned)
+        } else {
+          later.lock().unwrap_or_else(|e| e.into_inner()).push(thread);
+          Ok(())
         }
-        let handle = builder.spawn(|| thread.run())?;
-        spawned.lock().unwrap_or_else(|e| e.into_inner()).push(handle);
-        Ok(())
       })
       .build()
       .map_err(|err| EngineError::Threads(err.to_string()))?;
+    let rest = std::mem::take(&mut *deferred.lock().unwrap_or_else(|e| e.into_inner()));
+    if !rest.is_empty() {
+      let spawned = handles.clone();
+      // A spawn that fails here leaves the pool fewer threads; it still runs every task.
+      let launcher = std::thread::Builder::new()
+        .name("corepool-start".into())
+        .spawn(move || rest.into_iter().for_each(|thread| drop(spawn_pool_thread(thread, &spawned))))
+        .map_err(|err| EngineError::Threads(err.to_string()))?;
+      handles.lock().unwrap_or_else(|e| e.into_inner()).push(launcher);
+    }
     Ok(Arc::new(Engine {
       threads: RwLock::new(Some(threads)),
       handles,
@@ -480,9 +504,15 @@ impl Engine {
     // Dropping the pool tells its threads to exit once idle (they are: nothing is in flight).
     drop(self.threads.write().unwrap_or_else(|e| e.into_inner()).take());
     if !on_own_thread {
-      let handles = std::mem::take(&mut *self.handles.lock().unwrap_or_else(|e| e.into_inner()));
-      for handle in handles {
-        let _ = handle.join();
+      // The launcher pushes the handles of the threads it spawns: join until none is left.
+      loop {
+        let handles = std::mem::take(&mut *self.handles.lock().unwrap_or_else(|e| e.into_inner()));
+        if handles.is_empty() {
+          break;
+        }
+        for handle in handles {
+          let _ = handle.join();
+        }
       }
     }
     removed
