@@ -10,6 +10,7 @@ mod outbox;
 mod queue;
 mod thread;
 
+use crossbeam_utils::CachePadded;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
@@ -193,24 +194,27 @@ pub struct Engine {
   /// The pool's threads, spawned by us (rayon's own drop does not join them): `shutdown` joins.
   handles: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
   thread_count: usize,
-  state: Mutex<State>,
+  // The JS thread submits and the pool threads take: counters that one side writes are padded
+  // away from the lock and from each other (on shared cache lines, waiting for the line took a
+  // third of a no-op submit).
+  state: CachePadded<Mutex<State>>,
   /// Signalled when `in_flight` drops to zero, for shutdown.
   idle: Condvar,
   /// Jobs taken from the queue whose settlement (including the wake call) is not yet done.
-  in_flight: AtomicUsize,
+  in_flight: CachePadded<AtomicUsize>,
   /// Jobs running a kernel now.
-  active: AtomicUsize,
+  active: CachePadded<AtomicUsize>,
   /// Mirror of the queue's length, readable without the lock (spinning threads, `needsDrain`).
-  queued: AtomicUsize,
+  queued: CachePadded<AtomicUsize>,
   /// Rayon jobs now looping in `run_queued`; at most `thread_count`, so that a burst of submits
   /// wakes threads only while some thread is not already draining the queue.
-  runners: AtomicUsize,
+  runners: CachePadded<AtomicUsize>,
   /// Threads outside the pool polling the queue for external work (`start_polling`): while there
   /// are as many as queued tasks, `submit_external` wakes no pool thread, since they take them.
-  pollers: AtomicUsize,
+  pollers: CachePadded<AtomicUsize>,
   /// Budget slots not lent now (`Lease::index`); at most `threads` are lent at once.
   free_leases: Mutex<Vec<usize>>,
-  next_id: AtomicU64,
+  next_id: CachePadded<AtomicU64>,
   outbox: Arc<Outbox>,
   spin: Duration,
   max_queue: usize,
@@ -287,15 +291,20 @@ impl Engine {
       threads: RwLock::new(Some(threads)),
       handles,
       thread_count: config.threads,
-      state: Mutex::new(State { queue: PriorityQueue::default(), running: HashMap::new(), loading: HashMap::new(), accepting: true }),
+      state: CachePadded::new(Mutex::new(State {
+        queue: PriorityQueue::default(),
+        running: HashMap::new(),
+        loading: HashMap::new(),
+        accepting: true,
+      })),
       idle: Condvar::new(),
-      in_flight: AtomicUsize::new(0),
-      active: AtomicUsize::new(0),
-      queued: AtomicUsize::new(0),
-      runners: AtomicUsize::new(0),
-      pollers: AtomicUsize::new(0),
+      in_flight: CachePadded::new(AtomicUsize::new(0)),
+      active: CachePadded::new(AtomicUsize::new(0)),
+      queued: CachePadded::new(AtomicUsize::new(0)),
+      runners: CachePadded::new(AtomicUsize::new(0)),
+      pollers: CachePadded::new(AtomicUsize::new(0)),
       free_leases: Mutex::new((0..config.threads).rev().collect()),
-      next_id: AtomicU64::new(1),
+      next_id: CachePadded::new(AtomicU64::new(1)),
       outbox: Arc::new(Outbox::new(config.task_count, wake)),
       spin: config.spin,
       max_queue: config.max_queue,

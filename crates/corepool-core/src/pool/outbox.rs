@@ -1,5 +1,6 @@
 //! Where settled tasks go: the stats counters and the batch of completions for the JS thread.
 
+use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -15,7 +16,9 @@ pub struct Completion {
 /// Counts for one task name (or for the whole pool).
 #[derive(Default)]
 pub struct Counters {
-  pub submitted: AtomicU64,
+  /// Written by the submitting (JS) thread, the others by pool threads: apart, so that neither
+  /// waits for the other's cache line.
+  pub submitted: CachePadded<AtomicU64>,
   pub completed: AtomicU64,
   pub failed: AtomicU64,
   pub cancelled: AtomicU64,
@@ -53,7 +56,8 @@ impl Counters {
 /// Settled tasks wait here for the JS thread; `wake` runs once per batch, when the first
 /// completion lands after the JS thread last took the batch.
 pub struct Outbox {
-  pending: Mutex<Vec<Completion>>,
+  /// Pool threads push, the JS thread takes: its own cache line, apart from the counters.
+  pending: CachePadded<Mutex<Vec<Completion>>>,
   wake_scheduled: AtomicBool,
   wake: Box<dyn Fn() + Send + Sync>,
   pub total: Counters,
@@ -63,7 +67,7 @@ pub struct Outbox {
 impl Outbox {
   pub fn new(task_count: usize, wake: Box<dyn Fn() + Send + Sync>) -> Outbox {
     Outbox {
-      pending: Mutex::new(Vec::new()),
+      pending: CachePadded::new(Mutex::new(Vec::new())),
       wake_scheduled: AtomicBool::new(false),
       wake,
       total: Counters::default(),
