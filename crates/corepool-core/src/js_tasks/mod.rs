@@ -72,7 +72,7 @@ impl NativePool {
     env: Env,
     key: f64,
     task: u32,
-    input: Buffer,
+    input: BufferSlice,
     priority: crate::TaskPriority,
     timeout_ms: f64,
   ) -> Result<Unknown<'static>> {
@@ -243,7 +243,7 @@ impl JsWorkerPort {
 
   /// The task's serialized result.
   #[napi]
-  pub fn resolve(&self, result: Buffer) {
+  pub fn resolve(&self, result: BufferSlice) {
     self.dispatcher.report(&self.slot, Report::Value(result.to_vec()));
   }
 
