@@ -465,6 +465,7 @@ impl Slot {
 mod tests {
   use super::*;
   use crate::pool::{Completion, EngineConfig, Priority, ThreadScheduling};
+  use std::collections::VecDeque;
   use std::sync::atomic::AtomicUsize;
   use std::sync::mpsc;
 
@@ -473,6 +474,8 @@ mod tests {
     engine: Arc<Engine>,
     dispatcher: Arc<Dispatcher>,
     woken: mpsc::Receiver<()>,
+    /// Completions taken from the outbox and not yet returned: one batch can hold several.
+    taken: Mutex<VecDeque<Completion>>,
   }
 
   impl Harness {
@@ -492,7 +495,7 @@ mod tests {
       });
       let engine = Engine::new(config, wake).unwrap();
       let dispatcher = Arc::new(Dispatcher::new(engine.clone()));
-      Harness { engine, dispatcher, woken }
+      Harness { engine, dispatcher, woken, taken: Mutex::new(VecDeque::new()) }
     }
 
     /// Queues JS task 3 with `input`; returns its id.
@@ -525,9 +528,12 @@ mod tests {
 
     fn next_completion(&self) -> Completion {
       loop {
-        if let Some(completion) = self.engine.outbox().take_batch().pop() {
+        let mut taken = self.taken.lock().unwrap();
+        taken.extend(self.engine.outbox().take_batch());
+        if let Some(completion) = taken.pop_front() {
           return completion;
         }
+        drop(taken);
         self.woken.recv_timeout(Duration::from_secs(10)).expect("a wake for every batch");
       }
     }
@@ -632,7 +638,7 @@ mod tests {
     let settled: Vec<_> = settled.into_iter().map(|completion| (completion.id, completion.result)).collect();
     assert_eq!(settled, vec![(running, Err(TaskError::PoolClosed)), (waiting, Err(TaskError::PoolClosed))]);
     h.dispatcher.report(&slot, Report::Value(vec![])); // too late: nothing settles twice
-    assert!(h.engine.outbox().take_batch().is_empty());
+    assert!(h.taken.lock().unwrap().is_empty() && h.engine.outbox().take_batch().is_empty());
   }
 
   #[test]
