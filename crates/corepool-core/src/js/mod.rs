@@ -218,7 +218,7 @@ impl Js {
   }
 
   /// A typed array over memory that JS now owns: `data` is freed by its finalizer.
-  pub fn typed_array<T: 'static>(&self, kind: sys::napi_typedarray_type, data: Vec<T>) -> JsResult<sys::napi_value> {
+  pub fn typed_array<T: Copy + 'static>(&self, kind: sys::napi_typedarray_type, data: Vec<T>) -> JsResult<sys::napi_value> {
     let len = data.len();
     let buffer = self.external_arraybuffer(data)?;
     let mut value = ptr::null_mut();
@@ -228,7 +228,7 @@ impl Js {
 
   pub fn buffer(&self, data: Vec<u8>) -> JsResult<sys::napi_value> {
     let mut value = ptr::null_mut();
-    if data.len() < 256 {
+    if data.len() < COPY_LIMIT {
       let mut copy = ptr::null_mut();
       raw!(sys::napi_create_buffer_copy(self.env, data.len(), data.as_ptr().cast(), &mut copy, &mut value))?;
     } else {
@@ -243,12 +243,17 @@ impl Js {
     Ok(value)
   }
 
-  fn external_arraybuffer<T: 'static>(&self, data: Vec<T>) -> JsResult<sys::napi_value> {
+  fn external_arraybuffer<T: Copy + 'static>(&self, data: Vec<T>) -> JsResult<sys::napi_value> {
     let byte_len = std::mem::size_of_val(data.as_slice());
-    if byte_len == 0 {
+    if byte_len < COPY_LIMIT {
       let mut value = ptr::null_mut();
       let mut out = ptr::null_mut();
-      raw!(sys::napi_create_arraybuffer(self.env, 0, &mut out, &mut value))?;
+      raw!(sys::napi_create_arraybuffer(self.env, byte_len, &mut out, &mut value))?;
+      if byte_len > 0 {
+        // SAFETY: `out` is the `byte_len` writable bytes V8 just allocated for this buffer, and
+        // `data` holds `byte_len` bytes of plain numbers (`T: Copy`); the two do not overlap.
+        unsafe { ptr::copy_nonoverlapping(data.as_ptr().cast::<u8>(), out.cast::<u8>(), byte_len) };
+      }
       return Ok(value);
     }
     let (data_ptr, _, hint) = leak_vec(data);
@@ -262,6 +267,11 @@ impl Js {
     Ok(value)
   }
 }
+
+/// Bytes below which JS gets a copy in memory V8 allocates rather than the Vec itself: an
+/// external buffer costs a second allocation, a weak handle and a finalizer (a batch's ids in a
+/// serial loop paid that on every task), and copying this much costs less.
+const COPY_LIMIT: usize = 4096;
 
 /// Hands a Vec's allocation to JS: returns its data pointer, length and a hint that `free_vec`
 /// turns back into the Vec.
