@@ -27,7 +27,7 @@ const POOL_OPTIONS = {
   recordTimings: { default: true, check: checkBoolean }
 }
 
-/** `new Pool(options)` for user JS tasks: lib/js-tasks/index.js validates these. */
+/** `new Pool(options)` for user JS tasks: lib/js-tasks/options.js validates these. */
 const JS_POOL_OPTIONS = ['tasks', 'jsThreads', 'jsSpinMicros', 'idleTimeout', 'terminateAfter', 'resourceLimits', 'env', 'execArgv', 'workerData']
 
 /** `exec` / `execMany` options every task takes; a task's own are in `Pool.taskOptions`. */

@@ -280,9 +280,10 @@ impl Engine {
     let rest = std::mem::take(&mut *deferred.lock().unwrap_or_else(|e| e.into_inner()));
     if !rest.is_empty() {
       let spawned = handles.clone();
-      // A spawn that fails here leaves the pool fewer threads; it still runs every task.
+      // A spawn that fails here leaves the pool fewer threads; it still runs every task. Not
+      // named like a pool thread: its panics (none are expected) go to the usual hook.
       let launcher = std::thread::Builder::new()
-        .name("corepool-start".into())
+        .name("corepool start".into())
         .spawn(move || rest.into_iter().for_each(|thread| drop(spawn_pool_thread(thread, &spawned))))
         .map_err(|err| EngineError::Threads(err.to_string()))?;
       handles.lock().unwrap_or_else(|e| e.into_inner()).push(launcher);
