@@ -32,9 +32,10 @@ function validateJsOptions (options, threads) {
   milliseconds('idleTimeout', idleTimeout, true)
   const terminateAfter = options.terminateAfter ?? JS_DEFAULTS.terminateAfter
   milliseconds('terminateAfter', terminateAfter, false)
-  for (const name of ['resourceLimits', 'env', 'workerData']) {
+  // workerData is any value a worker can receive; these two must be objects.
+  for (const name of ['resourceLimits', 'env']) {
     const value = options[name]
-    if (name !== 'workerData' && value !== undefined && (value === null || typeof value !== 'object')) {
+    if (value !== undefined && (value === null || typeof value !== 'object')) {
       throw invalidArg(`options.${name} must be an object, got ${describe(value)}`)
     }
   }
@@ -103,4 +104,4 @@ function resolveTaskMap (map, taken) {
   }))
 }
 
-module.exports = { JS_DEFAULTS, validateJsOptions, readSpec, resolveTaskMap }
+module.exports = { validateJsOptions, readSpec, resolveTaskMap }

@@ -217,10 +217,10 @@ impl Js {
     }
   }
 
-  /// A typed array over memory that JS now owns: `data` is freed by its finalizer.
+  /// A typed array over `data` (copied, or handed to JS: see `arraybuffer`).
   pub fn typed_array<T: Copy + 'static>(&self, kind: sys::napi_typedarray_type, data: Vec<T>) -> JsResult<sys::napi_value> {
     let len = data.len();
-    let buffer = self.external_arraybuffer(data)?;
+    let buffer = self.arraybuffer(data)?;
     let mut value = ptr::null_mut();
     raw!(sys::napi_create_typedarray(self.env, kind, len, buffer, 0, &mut value))?;
     Ok(value)
@@ -243,7 +243,8 @@ impl Js {
     Ok(value)
   }
 
-  fn external_arraybuffer<T: Copy + 'static>(&self, data: Vec<T>) -> JsResult<sys::napi_value> {
+  /// `data` as an ArrayBuffer: a copy below `COPY_LIMIT`, else the Vec itself, freed by V8.
+  fn arraybuffer<T: Copy + 'static>(&self, data: Vec<T>) -> JsResult<sys::napi_value> {
     let byte_len = std::mem::size_of_val(data.as_slice());
     if byte_len < COPY_LIMIT {
       let mut value = ptr::null_mut();
