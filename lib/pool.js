@@ -35,6 +35,8 @@ const kTimings = Symbol('corepool.timings')
 /** The pool's promises, by task id, waiting for their settlement from the native side. */
 class Pool extends EventEmitter {
   #native
+  /** What the per-task native calls (`submitTo`, `pollSettled`) name this pool by. */
+  #key
   #threads
   #maxQueue
   /** id -> { resolve, reject, signal, onAbort }: one entry per unsettled promise. */
@@ -62,6 +64,7 @@ class Pool extends EventEmitter {
     this.#threads = config.threads
     this.#maxQueue = config.maxQueue
     this.#native = new binding.NativePool(config, (ids, values, errors) => this.#settleBatch(ids, values, errors))
+    this.#key = this.#native.key
     if (options.tasks !== undefined) this.register(options.tasks)
   }
 
@@ -72,7 +75,7 @@ class Pool extends EventEmitter {
   register (tasks) {
     if (this.#state !== 'open') throw codedError('ERR_POOL_CLOSED', 'the pool is closed')
     // Loaded on the first registration: it brings node:worker_threads and node:v8.
-    this.#js ??= new (require('./js-tasks/index.js').JsTasks)(this.#native, this.#jsOptions)
+    this.#js ??= new (require('./js-tasks/index.js').JsTasks)(this.#native, this.#key, this.#jsOptions)
     this.#js.register(tasks, (name) => TASKS.has(name))
   }
 
@@ -161,7 +164,7 @@ class Pool extends EventEmitter {
     }
     let id, keep
     if (jsIndex === undefined) {
-      id = this.#native.submit(known.index, input, options, priority, timeout, mode)
+      id = binding.submitTo(this.#key, known.index, input, options, priority, timeout, mode)
     } else {
       const sent = this.#js.submit(jsIndex, input, options, priority, timeout)
       id = sent.error ?? sent.id
@@ -401,12 +404,17 @@ class Pool extends EventEmitter {
     }
   }
 
+  /**
+   * One turn of the polling loop: settles what has finished. While it goes on, finished tasks
+   * do not wake the loop (a pool thread's wake-up of a polling loop costs both threads a lock
+   * handover, 5-10 µs); its last turn turns the wake-up back on.
+   */
   #poll = () => {
-    if (this.#js.outstanding > 0 && this.#outstanding < this.#threads && performance.now() < this.#awakeUntil) {
-      setImmediate(this.#poll)
-    } else {
-      this.#awake = false
-    }
+    const more = this.#js.outstanding > 0 && this.#outstanding < this.#threads && performance.now() < this.#awakeUntil
+    if (more) setImmediate(this.#poll)
+    else this.#awake = false
+    binding.pollSettled(this.#key, more)
+    this.#afterSettle() // a held wake-up may have been the engine's call for 'drain'
   }
 
   #afterSettle () {

@@ -10,6 +10,7 @@ const { encode, decode, rebuildError } = require('./codec.js')
 const { codedError, invalidArg, describe } = require('../errors.js')
 const { readSpec } = require('./options.js')
 const { bindingFile } = require('../with-binding.js')
+const binding = require('../native.js')
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
 /** The addon file a worker loads its JsWorkerPort from: this realm's (lib/with-binding.js). */
@@ -20,6 +21,8 @@ const MAX_TASKS = 256
 /** One pool's JS tasks and workers. */
 class JsTasks {
   #native
+  #poolKey
+  /** This pool's dispatcher, which its workers attach to. */
   #key
   #options
   /** name -> index, and per index [index, filename, exportName]. */
@@ -40,11 +43,13 @@ class JsTasks {
     this.#broadcast({ forget: id })
   })
 
-  constructor (native, options) {
+  /** `poolKey`: the pool's `NativePool.key`, which `submitJsTo` takes. */
+  constructor (native, poolKey, options) {
     // Found now, so that an addon the workers cannot load fails the registration, not a task
     // that would then wait for a worker forever.
-    workerBinding ??= bindingFile(require('../native.js'))
+    workerBinding ??= bindingFile(binding)
     this.#native = native
+    this.#poolKey = poolKey
     this.#options = options
     this.#key = native.enableJsTasks()
   }
@@ -102,7 +107,7 @@ class JsTasks {
     } catch (error) {
       return { error: codedError('ERR_INVALID_ARG', `input could not be cloned: ${error.message}`, TypeError) }
     }
-    const id = this.#native.submitJs(this.#key, index, bytes, priority, timeout)
+    const id = binding.submitJsTo(this.#poolKey, this.#key, index, bytes, priority, timeout)
     if (typeof id !== 'number') return { error: id }
     // The input was copied: the transferred buffers end detached in the caller, as with postMessage.
     if (transfer !== undefined && transfer.length > 0) structuredClone(transfer, { transfer })

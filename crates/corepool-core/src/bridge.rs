@@ -310,17 +310,35 @@ impl Bridge {
     }
   }
 
+  /// Settles the completions so far through `onSettle`, for a JS thread that polls instead of
+  /// waiting for the wake-up: with `hold`, no completion wakes it until it polls without.
+  pub fn poll(this: &SharedBridge, js: Js, hold: bool) {
+    // The borrow ends before JS runs: `onSettle` may call back into the pool.
+    let taken = this.borrow_mut().take_batch(js, if hold { Take::Polled } else { Take::EndPoll });
+    if let Ok(Some([on_settle, ids, values, errors])) = taken {
+      let _ = js.call(on_settle, &[ids, values, errors]);
+    }
+  }
+
   /// Builds the arguments of `onSettle(ids, values, errors)` for one batch: `ids` a Float64Array;
   /// `values` an array (index-aligned with `ids`) or undefined when every value is undefined;
   /// `errors` written by `ErrorList` (read by lib/settle.js). Every completion taken here settles:
   /// one whose result cannot become a JS value rejects with `ERR_RESULT_CONVERSION`.
-  fn take_batch(&mut self, js: Js) -> JsResult<Option<[sys::napi_value; 4]>> {
+  fn take_batch(&mut self, js: Js, take: Take) -> JsResult<Option<[sys::napi_value; 4]>> {
     if self.on_settle.is_null() {
       return Ok(None);
     }
-    // An empty batch still calls `onSettle`: the engine wakes JS without a completion when the
-    // queue falls below maxQueue, for its 'drain'.
-    let batch = self.engine.outbox().take_batch();
+    let outbox = self.engine.outbox();
+    let batch = match take {
+      Take::Polled => outbox.take_polled(),
+      Take::Woken | Take::EndPoll => outbox.take_batch(),
+    };
+    // When woken, an empty batch still calls `onSettle`: the engine wakes JS without a
+    // completion when the queue falls below maxQueue, for its 'drain'. A poll's caller checks
+    // for 'drain' itself.
+    if batch.is_empty() && take != Take::Woken {
+      return Ok(None);
+    }
     // Taken from the outbox: from here on these tasks are JS's to settle. A failed conversion
     // rejects its own task; only failing to create the batch's arrays (no memory) loses it.
     self.settled(batch.len());
@@ -364,6 +382,17 @@ impl Bridge {
   }
 }
 
+/// How the JS thread takes a batch (`Outbox::take_batch`, `Outbox::take_polled`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Take {
+  /// By the wake-up.
+  Woken,
+  /// By a JS thread that polls, and holds the wake-up off meanwhile.
+  Polled,
+  /// By a JS thread that stops polling: completions wake it again.
+  EndPoll,
+}
+
 /// The threadsafe function's JS-thread callback: settles one batch through `onSettle`.
 unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
   if env.is_null() {
@@ -373,7 +402,7 @@ unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, con
   // until `release_context`, which runs after the last `deliver`.
   let (js, bridge) = unsafe { (Js::from_raw(env), &*(context as *const RefCell<Bridge>)) };
   // The borrow ends before JS runs: `onSettle` may call back into the pool.
-  let taken = bridge.borrow_mut().take_batch(js);
+  let taken = bridge.borrow_mut().take_batch(js, Take::Woken);
   if let Ok(Some([on_settle, ids, values, errors])) = taken {
     let _ = js.call(on_settle, &[ids, values, errors]);
   }

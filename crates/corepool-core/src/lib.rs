@@ -34,8 +34,9 @@ pub mod pool;
 mod surface;
 pub mod tasks;
 
+pub use js_tasks::submit_js_to;
 pub use surface::*;
-use surface::{create_error, failure, js_of};
+use surface::{error_value, failure, js_of};
 
 /// Everything a kernel author needs, in one `use corepool_core::kernel::*`.
 pub mod kernel {

@@ -4,6 +4,8 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -154,11 +156,82 @@ impl From<pool::CountersSnapshot> for Counters {
 #[napi]
 pub struct NativePool {
   pub(crate) bridge: SharedBridge,
+  key: u32,
+}
+
+thread_local! {
+  /// This thread's pools by key, for the calls made once per task (`submitTo`, `submitJsTo`,
+  /// `pollSettled`): a napi-rs method on `&self` costs about 460 ns a call (its borrow
+  /// registry), a plain function about 140 ns. A pool leaves when its `NativePool` is dropped.
+  static POOLS: RefCell<HashMap<u32, SharedBridge>> = RefCell::new(HashMap::new());
+  static NEXT_KEY: Cell<u32> = const { Cell::new(1) };
+}
+
+/// The pool with `key` on this thread, or none once it has been dropped.
+pub(crate) fn pool_by_key(key: u32) -> Option<SharedBridge> {
+  POOLS.with(|pools| pools.borrow().get(&key).cloned())
 }
 
 pub(crate) fn js_of(env: &Env) -> Js {
   // SAFETY: napi-rs passes the env of the callback now running on this thread.
   unsafe { Js::from_raw(env.raw()) }
+}
+
+/// Queues a task on the pool with `pool_key`. Returns its id (a number), or an Error with `code` if it was refused; it
+/// never throws for a refused task.
+#[napi(ts_return_type = "number | Error & { code: string }")]
+#[allow(clippy::too_many_arguments)]
+pub fn submit_to<'env>(
+  env: &'env Env,
+  pool_key: u32,
+  task: u32,
+  input: Unknown,
+  options: Unknown,
+  priority: TaskPriority,
+  timeout_ms: f64,
+  mode: SubmitMode,
+) -> Result<Unknown<'env>> {
+  let js = js_of(env);
+  let options = match js.kind(options.raw()) {
+    Ok(Kind::Object) => Some(options.raw()),
+    _ => None,
+  };
+  let priority = Priority::from(priority);
+  // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
+  let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
+  let many = match mode {
+    SubmitMode::Single => None,
+    SubmitMode::All => Some(BatchMode::All),
+    SubmitMode::Settled => Some(BatchMode::Settled),
+  };
+  let Some(bridge) = pool_by_key(pool_key) else {
+    return error_value(env, "ERR_POOL_CLOSED", "the pool is closed");
+  };
+  let submitted = bridge.borrow_mut().submit(js, task as usize, input.raw(), options, priority, timeout, many);
+  let value = match submitted {
+    Submitted::Id(id) => js.number(id as f64),
+    Submitted::Refused { code, message } => create_error(js, &code, &message),
+  }
+  .map_err(failure)?;
+  // SAFETY: `value` was just created in this callback's env.
+  Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// An Error with `code`, returned (not thrown) to JS: a refused task.
+pub(crate) fn error_value(env: &Env, code: &str, message: &str) -> Result<Unknown<'static>> {
+  let error = create_error(js_of(env), code, message).map_err(failure)?;
+  // SAFETY: `error` was just created in this callback's env.
+  Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), error) })
+}
+
+/// Settles what has finished now, instead of waiting for the wake-up, for an event loop that
+/// polls (lib/pool.js `#poll`). With `hold`, finished tasks do not wake the event loop until a
+/// call without it; the caller must make that call when it stops polling.
+#[napi]
+pub fn poll_settled(env: Env, pool_key: u32, hold: bool) {
+  if let Some(bridge) = pool_by_key(pool_key) {
+    Bridge::poll(&bridge, js_of(&env), hold);
+  }
 }
 
 /// An N-API call that failed where no task is there to reject (the JS layer rethrows it).
@@ -185,44 +258,15 @@ impl NativePool {
       bridge::CreateError::Engine(error) => Error::new(error.code().to_string(), error.to_string()),
       bridge::CreateError::Js(status) => Error::new(Status::GenericFailure.as_ref().to_string(), failure(status).reason),
     })?;
-    Ok(NativePool { bridge })
+    let key = NEXT_KEY.with(|next| next.replace(next.get().wrapping_add(1)));
+    POOLS.with(|pools| pools.borrow_mut().insert(key, bridge.clone()));
+    Ok(NativePool { bridge, key })
   }
 
-  /// Queues a task. Returns its id (a number), or an Error with `code` if it was refused; it
-  /// never throws for a refused task.
-  #[napi(ts_return_type = "number | Error & { code: string }")]
-  #[allow(clippy::too_many_arguments)]
-  pub fn submit<'env>(
-    &self,
-    env: &'env Env,
-    task: u32,
-    input: Unknown,
-    options: Unknown,
-    priority: TaskPriority,
-    timeout_ms: f64,
-    mode: SubmitMode,
-  ) -> Result<Unknown<'env>> {
-    let js = js_of(env);
-    let options = match js.kind(options.raw()) {
-      Ok(Kind::Object) => Some(options.raw()),
-      _ => None,
-    };
-    let priority = Priority::from(priority);
-    // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
-    let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
-    let many = match mode {
-      SubmitMode::Single => None,
-      SubmitMode::All => Some(BatchMode::All),
-      SubmitMode::Settled => Some(BatchMode::Settled),
-    };
-    let submitted = self.bridge.borrow_mut().submit(js, task as usize, input.raw(), options, priority, timeout, many);
-    let value = match submitted {
-      Submitted::Id(id) => js.number(id as f64),
-      Submitted::Refused { code, message } => create_error(js, &code, &message),
-    }
-    .map_err(failure)?;
-    // SAFETY: `value` was just created in this callback's env.
-    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+  /// What `submitTo`, `submitJsTo` and `pollSettled` name this pool by.
+  #[napi(getter)]
+  pub fn key(&self) -> u32 {
+    self.key
   }
 
   #[napi]
@@ -388,6 +432,8 @@ fn timings_js(timings: &TimingsSnapshot) -> WaitAndRun {
 
 impl Drop for NativePool {
   fn drop(&mut self) {
+    // `try_with`: at thread exit the registry may be gone already.
+    let _ = POOLS.try_with(|pools| pools.borrow_mut().remove(&self.key));
     // Reached only once the pool is unreachable from JS, which `onSettle` prevents until
     // shutdown; shutting down again is a cheap no-op, and covers a pool that never was.
     let env = self.bridge.borrow().env_raw();

@@ -17,7 +17,7 @@ use napi_derive::napi;
 
 use crate::bridge::Submitted;
 use crate::pool::{Priority, TaskError};
-use crate::{failure, js_of, NativePool};
+use crate::{error_value, failure, js_of, NativePool};
 use dispatch::{Dispatcher, JsWork, Report, Slot};
 
 /// How many JS task names one pool can register (their stats slots are reserved up front).
@@ -44,10 +44,36 @@ unsafe extern "C" fn on_pool_env_teardown(arg: *mut c_void) {
   forget_dispatcher(arg as u64);
 }
 
-fn error_value(env: &Env, code: &str, message: &str) -> Result<Unknown<'static>> {
-  let error = crate::create_error(js_of(env), code, message).map_err(failure)?;
-  // SAFETY: `error` was just created in this callback's env.
-  Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), error) })
+/// Queues JS task `task` (0-based among the JS tasks) with its serialized input. Returns its id,
+/// or an Error with `code` if it was refused, like `submitTo`.
+#[napi]
+pub fn submit_js_to(
+  env: Env,
+  pool_key: u32,
+  key: f64,
+  task: u32,
+  input: BufferSlice,
+  priority: crate::TaskPriority,
+  timeout_ms: f64,
+) -> Result<Unknown<'static>> {
+  let (Some(bridge), Some(dispatcher)) = (crate::surface::pool_by_key(pool_key), dispatcher(key)) else {
+    return error_value(&env, "ERR_POOL_CLOSED", "the pool is closed");
+  };
+  let input = input.to_vec();
+  let priority = Priority::from(priority);
+  // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
+  let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
+  let index = crate::tasks::registry().len() + task as usize;
+  let work = Box::new(JsWork { dispatcher, task, input });
+  let submitted = bridge.borrow_mut().submit_external(index, priority, timeout, work);
+  match submitted {
+    Submitted::Id(id) => {
+      let number = js_of(&env).number(id as f64).map_err(failure)?;
+      // SAFETY: a number just created in this callback's env.
+      Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), number) })
+    }
+    Submitted::Refused { code, message } => error_value(&env, &code, &message),
+  }
 }
 
 #[napi]
@@ -62,38 +88,6 @@ impl NativePool {
     // the hook is sound whenever it runs (after `close_js_tasks` it finds nothing to do).
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(on_pool_env_teardown), key as *mut c_void) };
     key as f64
-  }
-
-  /// Queues JS task `task` (0-based among the JS tasks) with its serialized input. Returns its id,
-  /// or an Error with `code` if it was refused, like `submit`.
-  #[napi]
-  pub fn submit_js(
-    &self,
-    env: Env,
-    key: f64,
-    task: u32,
-    input: BufferSlice,
-    priority: crate::TaskPriority,
-    timeout_ms: f64,
-  ) -> Result<Unknown<'static>> {
-    let Some(dispatcher) = dispatcher(key) else {
-      return error_value(&env, "ERR_POOL_CLOSED", "the pool is closed");
-    };
-    let input = input.to_vec();
-    let priority = Priority::from(priority);
-    // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
-    let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
-    let index = crate::tasks::registry().len() + task as usize;
-    let work = Box::new(JsWork { dispatcher, task, input });
-    let submitted = self.bridge.borrow_mut().submit_external(index, priority, timeout, work);
-    match submitted {
-      Submitted::Id(id) => {
-        let number = js_of(&env).number(id as f64).map_err(failure)?;
-        // SAFETY: a number just created in this callback's env.
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), number) })
-      }
-      Submitted::Refused { code, message } => error_value(&env, &code, &message),
-    }
   }
 
   /// `[worker index, ms it has run]` for a running JS task, or nothing: for the grace timer.

@@ -13,7 +13,7 @@ mod thread;
 use crossbeam_utils::CachePadded;
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
@@ -198,8 +198,11 @@ pub struct Engine {
   // away from the lock and from each other (on shared cache lines, waiting for the line took a
   // third of a no-op submit).
   state: CachePadded<Mutex<State>>,
-  /// Signalled when `in_flight` drops to zero, for shutdown.
+  /// Signalled when `in_flight` drops to zero while `shutting_down`.
   idle: Condvar,
+  /// `shutdown` waits for `in_flight` to drop to zero: only then does the last job out signal
+  /// `idle` (a signal is a syscall, which a serial stream of tasks would pay per task).
+  shutting_down: AtomicBool,
   /// Jobs taken from the queue whose settlement (including the wake call) is not yet done.
   in_flight: CachePadded<AtomicUsize>,
   /// Jobs running a kernel now.
@@ -299,6 +302,7 @@ impl Engine {
         accepting: true,
       })),
       idle: Condvar::new(),
+      shutting_down: AtomicBool::new(false),
       in_flight: CachePadded::new(AtomicUsize::new(0)),
       active: CachePadded::new(AtomicUsize::new(0)),
       queued: CachePadded::new(AtomicUsize::new(0)),
@@ -413,7 +417,8 @@ impl Engine {
   }
 
   fn leave_flight(&self) {
-    if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+    // SeqCst with `shutdown`'s store and load: either it sees zero, or this sees it waiting.
+    if self.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 && self.shutting_down.load(Ordering::SeqCst) {
       // Taking the lock orders this wake-up after `shutdown`'s check of `in_flight`.
       let _state = self.lock();
       self.idle.notify_all();
@@ -506,7 +511,8 @@ impl Engine {
     self.cancel_running();
     {
       let mut state = self.lock();
-      while self.in_flight.load(Ordering::Acquire) > 0 {
+      self.shutting_down.store(true, Ordering::SeqCst);
+      while self.in_flight.load(Ordering::SeqCst) > 0 {
         state = self.idle.wait(state).unwrap_or_else(|e| e.into_inner());
       }
     }

@@ -102,11 +102,28 @@ impl Outbox {
     }
   }
 
-  /// Takes every completion so far. Called by the JS thread when woken.
+  /// Takes every completion so far. Called by the JS thread when woken, or when it stops
+  /// polling: from here on, a completion wakes it again.
   pub fn take_batch(&self) -> Vec<Completion> {
     // Clear the flag first: a completion pushed after this point schedules a new wake.
-    self.wake_scheduled.store(false, Ordering::Release);
+    self.wake_scheduled.store(false, Ordering::SeqCst);
+    self.take_pending()
+  }
+
+  /// Takes every completion so far for a JS thread that polls for them and will call
+  /// `take_batch` when it stops: until then no completion wakes it. The wake-up costs the pool
+  /// thread a syscall under the threadsafe function's lock, and the JS thread that polls meets
+  /// that lock held, and sleeps on it.
+  pub fn take_polled(&self) -> Vec<Completion> {
+    self.wake_scheduled.store(true, Ordering::SeqCst);
+    self.take_pending()
+  }
+
+  fn take_pending(&self) -> Vec<Completion> {
     let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+    if pending.is_empty() {
+      return Vec::new(); // a poll that finds nothing allocates nothing
+    }
     let capacity = pending.len().max(16);
     std::mem::replace(&mut *pending, Vec::with_capacity(capacity))
   }

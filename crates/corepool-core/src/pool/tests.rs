@@ -1,7 +1,7 @@
 //! Engine tests: every submitted job settles exactly once, whatever happens to it.
 
 use super::*;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
 
 /// An engine whose completions are collected by a test instead of a JS thread.
@@ -232,6 +232,29 @@ fn a_dropped_job_settles_as_pool_closed() {
   assert_eq!(batch.len(), 1);
   assert_eq!((batch[0].id, &batch[0].result), (9, &Err(TaskError::PoolClosed)));
   assert_eq!(outbox.total.snapshot().cancelled, 1);
+}
+
+#[test]
+fn a_polling_js_thread_is_not_woken_until_it_stops_polling() {
+  let wakes = Arc::new(AtomicUsize::new(0));
+  let counter = wakes.clone();
+  let outbox = Outbox::new(
+    1,
+    Box::new(move || {
+      counter.fetch_add(1, Ordering::SeqCst);
+    }),
+  );
+  assert!(outbox.take_polled().is_empty());
+  outbox.settle(1, 0, Ok(Output::Undefined));
+  outbox.settle(2, 0, Ok(Output::Undefined));
+  assert_eq!(wakes.load(Ordering::SeqCst), 0);
+  assert_eq!(outbox.take_polled().iter().map(|c| c.id).collect::<Vec<_>>(), vec![1, 2]);
+  outbox.settle(3, 0, Ok(Output::Undefined));
+  assert_eq!(wakes.load(Ordering::SeqCst), 0);
+  // The last poll takes what came meanwhile and turns the wake-up back on.
+  assert_eq!(outbox.take_batch().iter().map(|c| c.id).collect::<Vec<_>>(), vec![3]);
+  outbox.settle(4, 0, Ok(Output::Undefined));
+  assert_eq!(wakes.load(Ordering::SeqCst), 1);
 }
 
 #[test]
