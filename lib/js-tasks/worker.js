@@ -20,6 +20,9 @@ const shared = new Map()
 const sharedIds = new WeakMap()
 let messages = null
 let port = null
+/** The addon, and the key its per-task functions (`takeTask`, `resolveTask`) name `port` by. */
+let binding = null
+let portKey = 0
 let spinMs = 0
 let idleTimeout = Infinity
 let idleTimer = null
@@ -35,8 +38,9 @@ parentPort.once('message', (boot) => {
   for (const message of boot.messages) handle(message)
   process.on('exit', (code) => port?.exiting(code))
   // The pool's own addon: corepool's, or one built on corepool-core (lib/with-binding.js).
-  const { JsWorkerPort } = require(boot.binding)
-  port = new JsWorkerPort(boot.key, boot.index, onWake)
+  binding = require(boot.binding)
+  port = new binding.JsWorkerPort(boot.key, boot.index, onWake)
+  portKey = port.key
   drain()
 })
 
@@ -86,10 +90,10 @@ function onWake () {
 /** Runs tasks while they come; returns when it goes to sleep or a task awaits. */
 function drain () {
   for (;;) {
-    let job = port.take()
+    let job = binding.takeTask(portKey)
     if (job == null) {
       const until = performance.now() + spinMs
-      do job = port.take(); while (job == null && performance.now() < until)
+      do job = binding.takeTask(portKey); while (job == null && performance.now() < until)
       if (job == null) {
         if (!port.sleep()) continue
         readMessages()
@@ -151,7 +155,7 @@ function succeed (context, value) {
     port.reject('ERR_TASK_RESULT', `the task's result could not be cloned: ${error.message}`)
     return
   }
-  port.resolve(bytes)
+  binding.resolveTask(portKey, bytes)
 }
 
 function fail (context, error) {

@@ -4,6 +4,7 @@
 
 mod dispatch;
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
@@ -128,6 +129,56 @@ pub struct JsWorkerPort {
   dispatcher: Arc<Dispatcher>,
   slot: Arc<Slot>,
   tsfn: usize,
+  key: u32,
+}
+
+/// What a port's per-task functions need: its pool's dispatcher and its own slot.
+type PortParts = (Arc<Dispatcher>, Arc<Slot>);
+
+thread_local! {
+  /// This worker thread's ports by key, for `takeTask` and `resolveTask`, called once per task:
+  /// a plain function costs about a third of a napi-rs method call (see surface.rs's `POOLS`).
+  /// A port leaves when its `JsWorkerPort` is dropped.
+  static PORTS: RefCell<HashMap<u32, PortParts>> = RefCell::new(HashMap::new());
+  static NEXT_PORT: Cell<u32> = const { Cell::new(1) };
+}
+
+impl Drop for JsWorkerPort {
+  fn drop(&mut self) {
+    // `try_with`: at thread exit the registry may be gone already.
+    let _ = PORTS.try_with(|ports| ports.borrow_mut().remove(&self.key));
+  }
+}
+
+/// The next task for the worker whose port has `port_key`, `[task index, input Buffer]`: one a
+/// pool thread handed over, or the next queued JS task if the budget has room; else nothing.
+/// Never blocks.
+#[napi]
+pub fn take_task(env: Env, port_key: u32) -> Result<Option<Unknown<'static>>> {
+  let taken = PORTS.with(|ports| {
+    let ports = ports.borrow();
+    let (dispatcher, slot) = ports.get(&port_key)?;
+    dispatcher.take(slot)
+  });
+  let Some((task, input)) = taken else {
+    return Ok(None);
+  };
+  let js = js_of(&env);
+  let pair = js.array(2).map_err(failure)?;
+  js.set_element(pair, 0, js.number(task as f64).map_err(failure)?).map_err(failure)?;
+  js.set_element(pair, 1, js.buffer(input).map_err(failure)?).map_err(failure)?;
+  // SAFETY: an array just created in this callback's env.
+  Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), pair) }))
+}
+
+/// The serialized result of the task that the worker whose port has `port_key` is running.
+#[napi]
+pub fn resolve_task(port_key: u32, result: BufferSlice) {
+  PORTS.with(|ports| {
+    if let Some((dispatcher, slot)) = ports.borrow().get(&port_key) {
+      dispatcher.report(slot, Report::Value(result.to_vec()));
+    }
+  });
 }
 
 /// What the worker's environment teardown hook owns.
@@ -217,28 +268,15 @@ impl JsWorkerPort {
     // SAFETY: registered after the threadsafe function, so it runs before N-API tears that down;
     // `attached` is freed by the hook, which runs exactly once.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(on_worker_env_teardown), attached as *mut c_void) };
-    Ok(JsWorkerPort { dispatcher, slot, tsfn })
+    let key = NEXT_PORT.with(|next| next.replace(next.get().wrapping_add(1)));
+    PORTS.with(|ports| ports.borrow_mut().insert(key, (dispatcher.clone(), slot.clone())));
+    Ok(JsWorkerPort { dispatcher, slot, tsfn, key })
   }
 
-  /// The next task, `[task index, input Buffer]`: one a pool thread handed over, or the next
-  /// queued JS task if the budget has room; else nothing. Never blocks.
-  #[napi]
-  pub fn take(&self, env: Env) -> Result<Option<Unknown<'static>>> {
-    let Some((task, input)) = self.dispatcher.take(&self.slot) else {
-      return Ok(None);
-    };
-    let js = js_of(&env);
-    let pair = js.array(2).map_err(failure)?;
-    js.set_element(pair, 0, js.number(task as f64).map_err(failure)?).map_err(failure)?;
-    js.set_element(pair, 1, js.buffer(input).map_err(failure)?).map_err(failure)?;
-    // SAFETY: an array just created in this callback's env.
-    Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), pair) }))
-  }
-
-  /// The task's serialized result.
-  #[napi]
-  pub fn resolve(&self, result: BufferSlice) {
-    self.dispatcher.report(&self.slot, Report::Value(result.to_vec()));
+  /// What `takeTask` and `resolveTask` name this port by.
+  #[napi(getter)]
+  pub fn key(&self) -> u32 {
+    self.key
   }
 
   /// The task failed: `code` is ERR_JS_THROWN (message: the error as JSON), ERR_TASK_RESULT or
