@@ -313,11 +313,7 @@ impl Bridge {
   /// Settles the completions so far through `onSettle`, for a JS thread that polls instead of
   /// waiting for the wake-up: with `hold`, no completion wakes it until it polls without.
   pub fn poll(this: &SharedBridge, js: Js, hold: bool) {
-    // The borrow ends before JS runs: `onSettle` may call back into the pool.
-    let taken = this.borrow_mut().take_batch(js, if hold { Take::Polled } else { Take::EndPoll });
-    if let Ok(Some([on_settle, ids, values, errors])) = taken {
-      let _ = js.call(on_settle, &[ids, values, errors]);
-    }
+    settle_batch(this, js, if hold { Take::Polled } else { Take::EndPoll });
   }
 
   /// Builds the arguments of `onSettle(ids, values, errors)` for one batch: `ids` a Float64Array;
@@ -401,8 +397,13 @@ unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, con
   // SAFETY: N-API calls this on the env's JS thread; `context` is the `Rc` the function owns
   // until `release_context`, which runs after the last `deliver`.
   let (js, bridge) = unsafe { (Js::from_raw(env), &*(context as *const RefCell<Bridge>)) };
+  settle_batch(bridge, js, Take::Woken);
+}
+
+/// Takes a batch and settles it through `onSettle`: by the wake-up or by a polling JS thread.
+fn settle_batch(bridge: &RefCell<Bridge>, js: Js, take: Take) {
   // The borrow ends before JS runs: `onSettle` may call back into the pool.
-  let taken = bridge.borrow_mut().take_batch(js, Take::Woken);
+  let taken = bridge.borrow_mut().take_batch(js, take);
   if let Ok(Some([on_settle, ids, values, errors])) = taken {
     let _ = js.call(on_settle, &[ids, values, errors]);
   }

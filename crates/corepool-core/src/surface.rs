@@ -177,8 +177,8 @@ pub(crate) fn js_of(env: &Env) -> Js {
   unsafe { Js::from_raw(env.raw()) }
 }
 
-/// Queues a task on the pool with `pool_key`. Returns its id (a number), or an Error with `code` if it was refused; it
-/// never throws for a refused task.
+/// Queues a task on the pool with `pool_key`. Returns its id (a number), or an Error with `code`
+/// if it was refused; it never throws for a refused task.
 #[napi(ts_return_type = "number | Error & { code: string }")]
 #[allow(clippy::too_many_arguments)]
 pub fn submit_to<'env>(
@@ -197,8 +197,7 @@ pub fn submit_to<'env>(
     _ => None,
   };
   let priority = Priority::from(priority);
-  // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
-  let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
+  let timeout = timeout_of(timeout_ms);
   let many = match mode {
     SubmitMode::Single => None,
     SubmitMode::All => Some(BatchMode::All),
@@ -215,6 +214,12 @@ pub fn submit_to<'env>(
   .map_err(failure)?;
   // SAFETY: `value` was just created in this callback's env.
   Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// A task's `timeout` option in ms (0: none) as a Duration.
+pub(crate) fn timeout_of(ms: f64) -> Option<Duration> {
+  // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
+  (ms > 0.0).then(|| Duration::try_from_secs_f64(ms / 1000.0).ok()).flatten()
 }
 
 /// An Error with `code`, returned (not thrown) to JS: a refused task.

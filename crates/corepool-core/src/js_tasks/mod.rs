@@ -10,7 +10,6 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::sys;
@@ -62,8 +61,7 @@ pub fn submit_js_to(
   };
   let input = input.to_vec();
   let priority = Priority::from(priority);
-  // lib/ bounds the timeout; a value Duration cannot hold still must not panic.
-  let timeout = (timeout_ms > 0.0).then(|| Duration::try_from_secs_f64(timeout_ms / 1000.0).ok()).flatten();
+  let timeout = crate::surface::timeout_of(timeout_ms);
   let index = crate::tasks::registry().len() + task as usize;
   let work = Box::new(JsWork { dispatcher, task, input });
   let submitted = bridge.borrow_mut().submit_external(index, priority, timeout, work);
