@@ -48,7 +48,9 @@ test('percentiles of many tasks fall in the bucket of the true value', async () 
   const fib = pool.stats().tasks.fib.runTime
   const long = blocker(pool)
   await long.started()
-  await sleep(50) // the duration under measurement
+  const startedBy = performance.now()
+  await sleep(50) // the duration under measurement; a libuv timer can fire early, so it is timed
+  const heldFor = performance.now() - startedBy
   long.release()
   await long.promise
   const all = pool.stats().runTime
@@ -58,7 +60,7 @@ test('percentiles of many tasks fall in the bucket of the true value', async () 
   assert.ok(fib.min <= fib.p50 && fib.p50 <= fib.p90 && fib.p90 <= fib.p99 && fib.p99 <= fib.max)
   assert.equal(all.count, 101)
   assert.ok(all.p50 <= fib.max * 1.0625 && all.p99 <= fib.max * 1.0625, `p50 ${all.p50}, p99 ${all.p99}, fib max ${fib.max}`)
-  assert.ok(all.max >= 50 && all.p999 >= 50 / 1.125 && all.p999 <= all.max, `p99.9 ${all.p999}, max ${all.max}`)
+  assert.ok(all.max >= heldFor && all.p999 >= heldFor / 1.125 && all.p999 <= all.max, `p99.9 ${all.p999}, max ${all.max}, held ${heldFor}`)
   await pool.close()
 })
 
