@@ -39,6 +39,18 @@ test('primitives round-trip exactly: -0, NaN, int32 bounds, doubles, lone surrog
   await pool.close()
 })
 
+test('an input a task keeps is its own: later inputs, small or large, do not overwrite it', async () => {
+  const pool = new Pool({ threads: 1, jsThreads: 1, tasks: TASKS })
+  // Each Buffer and TypedArray decodes as a view over the bytes it came in; the next inputs reuse
+  // the worker's memory for small inputs. The first task loads the module.
+  const inputs = [0, Buffer.from('first'), 'a string', new Float64Array([1.5, 2.5]), Buffer.from('second'), 7,
+    Buffer.alloc(10_000, 1), { nested: Buffer.from('third') }, Buffer.from('last')]
+  let kept
+  for (const input of inputs) kept = await pool.exec('keep', input)
+  assert.deepEqual(kept, inputs)
+  await pool.close()
+})
+
 test('a view over a SharedArrayBuffer is shared, and transfer leaves the sender\'s buffer detached', async () => {
   const pool = new Pool({ threads: 1, tasks: TASKS })
   const shared = new SharedArrayBuffer(16)

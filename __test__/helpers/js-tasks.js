@@ -20,7 +20,8 @@ const TASKS = {
   threadId: controls('threadId'),
   uncloneable: controls('uncloneable'),
   fill: controls('fill'),
-  byteLength: controls('byteLength')
+  byteLength: controls('byteLength'),
+  keep: controls('keep')
 }
 
 /** Runs JS task `task` (waitFlag, ignoreSignal, countRunning, awaitAbort) on fresh cells. */

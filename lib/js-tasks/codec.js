@@ -64,6 +64,12 @@ function encode (value, idOf) {
   return serializer.releaseBuffer()
 }
 
+/** True when `decode(bytes)` may return views into `bytes`: V8's deserializer reads a TypedArray
+ * as a view over the bytes it is given. The primitives' tags decode to copies. */
+function decodesToViews (bytes) {
+  return bytes[0] > INT32
+}
+
 /** Reads what `encode` wrote; `bufferOf(id)` returns the SharedArrayBuffer with that id. */
 function decode (bytes, bufferOf) {
   const tag = bytes[0]
@@ -175,4 +181,4 @@ function rebuildError (description) {
   return error
 }
 
-module.exports = { encode, decode, describeError, rebuildError }
+module.exports = { encode, decode, decodesToViews, describeError, rebuildError }

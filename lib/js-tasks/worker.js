@@ -9,10 +9,15 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { encode, decode, describeError } = require('./codec.js')
+const { encode, decode, decodesToViews, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
 
+/**
+ * Where `takeTask` copies an input that fits, after its length (4 bytes, little-endian): a task
+ * then costs no new Buffer. Most inputs of short tasks fit; a larger one comes as its own Buffer.
+ */
+const inbox = Buffer.alloc(4096)
 /** Registered tasks by index: { filename, exportName, fn, loading }. */
 const tasks = []
 /** SharedArrayBuffers from the main thread by id, and their ids. */
@@ -90,10 +95,10 @@ function onWake () {
 /** Runs tasks while they come; returns when it goes to sleep or a task awaits. */
 function drain () {
   for (;;) {
-    let job = binding.takeTask(portKey)
+    let job = binding.takeTask(portKey, inbox)
     if (job == null) {
       const until = performance.now() + spinMs
-      do job = binding.takeTask(portKey); while (job == null && performance.now() < until)
+      do job = binding.takeTask(portKey, inbox); while (job == null && performance.now() < until)
       if (job == null) {
         if (!port.sleep()) continue
         readMessages()
@@ -101,7 +106,7 @@ function drain () {
         return
       }
     }
-    const pending = run(job[0], job[1])
+    const pending = typeof job === 'number' ? run(job, inboxInput()) : run(job[0], job[1])
     if (pending !== undefined) {
       busy = true
       pending.then(() => {
@@ -111,6 +116,13 @@ function drain () {
       return
     }
   }
+}
+
+/** The input `takeTask` left in the inbox; a copy if decoding could keep views into it, which
+ * the next task's input would overwrite. */
+function inboxInput () {
+  const bytes = inbox.subarray(4, 4 + inbox.readUInt32LE(0))
+  return decodesToViews(bytes) ? Buffer.from(bytes) : bytes
 }
 
 function retire () {
@@ -126,7 +138,8 @@ function retire () {
 function run (index, input) {
   const task = tasks[index] ?? (readMessages(), tasks[index])
   if (task.fn === null) {
-    return load(task).then(() => run(index, input), (error) => {
+    const kept = Buffer.from(input) // the inbox holds the next task's input by the time this runs
+    return load(task).then(() => run(index, kept), (error) => {
       port.reject('ERR_TASK_LOAD', JSON.stringify(loadFailure(task, error)))
     })
   }

@@ -30,6 +30,7 @@ pub mod chunks;
 mod files;
 mod js;
 mod js_tasks;
+mod keyed;
 pub mod pool;
 mod surface;
 pub mod tasks;

@@ -4,8 +4,6 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -13,6 +11,7 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::bridge::{self, Bridge, SharedBridge, Submitted};
+use crate::keyed::Keyed;
 use crate::tasks::{self, BatchMode};
 use crate::{js, js_tasks, pool};
 use js::{Js, Kind};
@@ -160,16 +159,13 @@ pub struct NativePool {
 }
 
 thread_local! {
-  /// This thread's pools by key, for the calls made once per task (`submitTo`, `submitJsTo`,
-  /// `pollSettled`): a napi-rs method on `&self` costs about 460 ns a call (its borrow
-  /// registry), a plain function about 140 ns. A pool leaves when its `NativePool` is dropped.
-  static POOLS: RefCell<HashMap<u32, SharedBridge>> = RefCell::new(HashMap::new());
-  static NEXT_KEY: Cell<u32> = const { Cell::new(1) };
+  /// This thread's pools, for the calls made once per task (see keyed.rs).
+  static POOLS: Keyed<SharedBridge> = Keyed::new();
 }
 
 /// The pool with `key` on this thread, or none once it has been dropped.
 pub(crate) fn pool_by_key(key: u32) -> Option<SharedBridge> {
-  POOLS.with(|pools| pools.borrow().get(&key).cloned())
+  POOLS.with(|pools| pools.with(key, SharedBridge::clone))
 }
 
 pub(crate) fn js_of(env: &Env) -> Js {
@@ -263,8 +259,7 @@ impl NativePool {
       bridge::CreateError::Engine(error) => Error::new(error.code().to_string(), error.to_string()),
       bridge::CreateError::Js(status) => Error::new(Status::GenericFailure.as_ref().to_string(), failure(status).reason),
     })?;
-    let key = NEXT_KEY.with(|next| next.replace(next.get().wrapping_add(1)));
-    POOLS.with(|pools| pools.borrow_mut().insert(key, bridge.clone()));
+    let key = POOLS.with(|pools| pools.insert(bridge.clone()));
     Ok(NativePool { bridge, key })
   }
 
@@ -438,7 +433,7 @@ fn timings_js(timings: &TimingsSnapshot) -> WaitAndRun {
 impl Drop for NativePool {
   fn drop(&mut self) {
     // `try_with`: at thread exit the registry may be gone already.
-    let _ = POOLS.try_with(|pools| pools.borrow_mut().remove(&self.key));
+    let _ = POOLS.try_with(|pools| pools.remove(self.key));
     // Reached only once the pool is unreachable from JS, which `onSettle` prevents until
     // shutdown; shutting down again is a cheap no-op, and covers a pool that never was.
     let env = self.bridge.borrow().env_raw();

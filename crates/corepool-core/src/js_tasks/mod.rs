@@ -4,7 +4,6 @@
 
 mod dispatch;
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
@@ -16,6 +15,7 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::bridge::Submitted;
+use crate::keyed::Keyed;
 use crate::pool::{Priority, TaskError};
 use crate::{error_value, failure, js_of, NativePool};
 use dispatch::{Dispatcher, JsWork, Report, Slot};
@@ -134,49 +134,50 @@ pub struct JsWorkerPort {
 type PortParts = (Arc<Dispatcher>, Arc<Slot>);
 
 thread_local! {
-  /// This worker thread's ports by key, for `takeTask` and `resolveTask`, called once per task:
-  /// a plain function costs about a third of a napi-rs method call (see surface.rs's `POOLS`).
-  /// A port leaves when its `JsWorkerPort` is dropped.
-  static PORTS: RefCell<HashMap<u32, PortParts>> = RefCell::new(HashMap::new());
-  static NEXT_PORT: Cell<u32> = const { Cell::new(1) };
+  /// This worker thread's ports, for `takeTask` and `resolveTask` (see keyed.rs).
+  static PORTS: Keyed<PortParts> = Keyed::new();
 }
 
 impl Drop for JsWorkerPort {
   fn drop(&mut self) {
     // `try_with`: at thread exit the registry may be gone already.
-    let _ = PORTS.try_with(|ports| ports.borrow_mut().remove(&self.key));
+    let _ = PORTS.try_with(|ports| ports.remove(self.key));
   }
 }
 
-/// The next task for the worker whose port has `port_key`, `[task index, input Buffer]`: one a
-/// pool thread handed over, or the next queued JS task if the budget has room; else nothing.
-/// Never blocks.
+/// The next task for the worker whose port has `port_key`: one a pool thread handed over, or the
+/// next queued JS task if the budget has room; else nothing. Never blocks. An input that fits in
+/// `inbox` is copied there after its length (4 bytes, little-endian) and the task's index is
+/// returned; a larger one comes back as `[task index, input Buffer]`.
 #[napi]
-pub fn take_task(env: Env, port_key: u32) -> Result<Option<Unknown<'static>>> {
-  let taken = PORTS.with(|ports| {
-    let ports = ports.borrow();
-    let (dispatcher, slot) = ports.get(&port_key)?;
-    dispatcher.take(slot)
-  });
+pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Option<Unknown<'static>>> {
+  let taken = PORTS.with(|ports| ports.with(port_key, |(dispatcher, slot)| dispatcher.take(slot))).flatten();
   let Some((task, input)) = taken else {
     return Ok(None);
   };
   let js = js_of(&env);
-  let pair = js.array(2).map_err(failure)?;
-  js.set_element(pair, 0, js.number(task as f64).map_err(failure)?).map_err(failure)?;
-  js.set_element(pair, 1, js.buffer(input).map_err(failure)?).map_err(failure)?;
-  // SAFETY: an array just created in this callback's env.
-  Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), pair) }))
+  let index = js.number(task as f64).map_err(failure)?;
+  let value = match inbox.get_mut(..4 + input.len()) {
+    Some(area) => {
+      area[..4].copy_from_slice(&(input.len() as u32).to_le_bytes());
+      area[4..].copy_from_slice(&input);
+      index
+    }
+    None => {
+      let pair = js.array(2).map_err(failure)?;
+      js.set_element(pair, 0, index).map_err(failure)?;
+      js.set_element(pair, 1, js.buffer(input).map_err(failure)?).map_err(failure)?;
+      pair
+    }
+  };
+  // SAFETY: a value just created in this callback's env.
+  Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), value) }))
 }
 
 /// The serialized result of the task that the worker whose port has `port_key` is running.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  PORTS.with(|ports| {
-    if let Some((dispatcher, slot)) = ports.borrow().get(&port_key) {
-      dispatcher.report(slot, Report::Value(result.to_vec()));
-    }
-  });
+  PORTS.with(|ports| ports.with(port_key, |(dispatcher, slot)| dispatcher.report(slot, Report::Value(result.to_vec()))));
 }
 
 /// What the worker's environment teardown hook owns.
@@ -266,8 +267,7 @@ impl JsWorkerPort {
     // SAFETY: registered after the threadsafe function, so it runs before N-API tears that down;
     // `attached` is freed by the hook, which runs exactly once.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(on_worker_env_teardown), attached as *mut c_void) };
-    let key = NEXT_PORT.with(|next| next.replace(next.get().wrapping_add(1)));
-    PORTS.with(|ports| ports.borrow_mut().insert(key, (dispatcher.clone(), slot.clone())));
+    let key = PORTS.with(|ports| ports.insert((dispatcher.clone(), slot.clone())));
     Ok(JsWorkerPort { dispatcher, slot, tsfn, key })
   }
 
