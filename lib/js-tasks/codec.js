@@ -64,6 +64,14 @@ function encode (value, idOf) {
   return serializer.releaseBuffer()
 }
 
+/**
+ * True for a task's result that crosses to the main thread as itself, through N-API, with no
+ * bytes (`resolveTaskPlain`): undefined, null, a boolean or a number. A number keeps -0 and NaN.
+ */
+function crossesAsItself (value) {
+  return value === undefined || value === null || typeof value === 'boolean' || typeof value === 'number'
+}
+
 /** True when `decode(bytes)` may return views into `bytes`: V8's deserializer reads a TypedArray
  * as a view over the bytes it is given. The primitives' tags decode to copies. */
 function decodesToViews (bytes) {
@@ -181,4 +189,4 @@ function rebuildError (description) {
   return error
 }
 
-module.exports = { encode, decode, decodesToViews, describeError, rebuildError }
+module.exports = { encode, decode, decodesToViews, crossesAsItself, describeError, rebuildError }

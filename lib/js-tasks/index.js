@@ -6,7 +6,7 @@
 
 const path = require('node:path')
 const { Worker, MessageChannel } = require('node:worker_threads')
-const { encode, decode, rebuildError } = require('./codec.js')
+const { encode, decode, crossesAsItself, rebuildError } = require('./codec.js')
 const { codedError, invalidArg, describe } = require('../errors.js')
 const { readSpec } = require('./options.js')
 const { bindingFile } = require('../with-binding.js')
@@ -126,9 +126,10 @@ class JsTasks {
     this.#outstanding--
   }
 
-  /** The result bytes of a fulfilled task, decoded. */
-  decodeResult (bytes) {
-    return decode(bytes, (id) => this.#sharedById.get(id)?.deref())
+  /** A fulfilled task's result: its bytes decoded, or the value itself if it crossed as itself. */
+  decodeResult (result) {
+    if (crossesAsItself(result)) return result
+    return decode(result, (id) => this.#sharedById.get(id)?.deref())
   }
 
   /** The error a failed JS task rejects with. */

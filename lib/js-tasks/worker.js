@@ -9,7 +9,7 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { encode, decode, decodesToViews, describeError } = require('./codec.js')
+const { encode, decode, decodesToViews, crossesAsItself, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
 
@@ -161,6 +161,10 @@ function run (index, input) {
 
 function succeed (context, value) {
   if (current === context) current = null
+  if (crossesAsItself(value)) {
+    binding.resolveTaskPlain(portKey, value)
+    return
+  }
   let bytes
   try {
     bytes = encode(value, idOf)

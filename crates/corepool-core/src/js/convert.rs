@@ -10,6 +10,7 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
   use sys::TypedarrayType::*;
   match output {
     Output::Undefined => js.undefined(),
+    Output::Null => js.null(),
     Output::Bool(b) => js.boolean(b),
     Output::Number(n) => js.number(n),
     Output::BigInt(n) => js.bigint(n),

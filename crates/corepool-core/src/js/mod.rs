@@ -92,6 +92,12 @@ impl Js {
     Ok(value)
   }
 
+  pub fn null(&self) -> JsResult<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    raw!(sys::napi_get_null(self.env, &mut value))?;
+    Ok(value)
+  }
+
   pub fn boolean(&self, b: bool) -> JsResult<sys::napi_value> {
     let mut value = ptr::null_mut();
     raw!(sys::napi_get_boolean(self.env, b, &mut value))?;

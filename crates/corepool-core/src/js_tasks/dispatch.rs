@@ -63,6 +63,8 @@ impl Running {
 pub enum Report {
   /// The serialized result.
   Value(Vec<u8>),
+  /// A result that crosses as itself: undefined, null, a boolean or a number.
+  Plain(Output),
   /// A failure with a stable code; for a thrown error the message is its JSON description.
   Failed { code: &'static str, message: String },
 }
@@ -231,6 +233,7 @@ impl Dispatcher {
     self.set_polling(slot, true);
     running.settle(match report {
       Report::Value(bytes) => Ok(Output::Buffer(bytes)),
+      Report::Plain(output) => Ok(output),
       Report::Failed { code, message } => Err(TaskError::Failed { code, message }),
     });
   }

@@ -15,8 +15,9 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::bridge::Submitted;
+use crate::js::Kind;
 use crate::keyed::Keyed;
-use crate::pool::{Priority, TaskError};
+use crate::pool::{Output, Priority, TaskError};
 use crate::{error_value, failure, js_of, NativePool};
 use dispatch::{Dispatcher, JsWork, Report, Slot};
 
@@ -177,7 +178,28 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
 /// The serialized result of the task that the worker whose port has `port_key` is running.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  PORTS.with(|ports| ports.with(port_key, |(dispatcher, slot)| dispatcher.report(slot, Report::Value(result.to_vec()))));
+  report_to(port_key, Report::Value(result.to_vec()));
+}
+
+/// The result of that task when it crosses as itself (lib/js-tasks/codec.js's `crossesAsItself`):
+/// undefined, null, a boolean or a number. The main thread gets it with no Buffer to decode.
+#[napi]
+pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()> {
+  let js = js_of(&env);
+  let value = result.raw();
+  let output = match js.kind(value).map_err(failure)? {
+    Kind::Undefined => Output::Undefined,
+    Kind::Null => Output::Null,
+    Kind::Boolean => Output::Bool(js.to_bool(value).map_err(failure)?),
+    Kind::Number => Output::Number(js.to_f64(value).map_err(failure)?),
+    _ => return Err(Error::new(Status::InvalidArg, "result must be undefined, null, a boolean or a number")),
+  };
+  report_to(port_key, Report::Plain(output));
+  Ok(())
+}
+
+fn report_to(port_key: u32, report: Report) {
+  PORTS.with(|ports| ports.with(port_key, |(dispatcher, slot)| dispatcher.report(slot, report)));
 }
 
 /// What the worker's environment teardown hook owns.

@@ -32,6 +32,7 @@ pub type TaskId = usize;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
   Undefined,
+  Null,
   Bool(bool),
   Number(f64),
   BigInt(i64),
