@@ -66,10 +66,12 @@ function encode (value, idOf) {
 
 /**
  * True for a task's result that crosses to the main thread as itself, through N-API, with no
- * bytes (`resolveTaskPlain`): undefined, null, a boolean or a number. A number keeps -0 and NaN.
+ * bytes (`resolveTaskPlain`): undefined, null, a boolean, a number (-0 and NaN kept) or a string
+ * (as UTF-16, lone surrogates kept).
  */
 function crossesAsItself (value) {
-  return value === undefined || value === null || typeof value === 'boolean' || typeof value === 'number'
+  const type = typeof value
+  return value === undefined || value === null || type === 'boolean' || type === 'number' || type === 'string'
 }
 
 /** True when `decode(bytes)` may return views into `bytes`: V8's deserializer reads a TypedArray

@@ -15,6 +15,7 @@ pub fn output_to_js(js: Js, output: Output, input: Option<sys::napi_value>) -> J
     Output::Number(n) => js.number(n),
     Output::BigInt(n) => js.bigint(n),
     Output::String(s) => js.string(&s),
+    Output::Utf16(units) => js.string_utf16(&units),
     Output::Buffer(bytes) => js.buffer(bytes),
     Output::Float64Array(v) => js.typed_array(float64_array, v),
     Output::Float32Array(v) => js.typed_array(float32_array, v),

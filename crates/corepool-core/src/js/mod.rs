@@ -122,6 +122,12 @@ impl Js {
     Ok(value)
   }
 
+  pub fn string_utf16(&self, units: &[u16]) -> JsResult<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    raw!(sys::napi_create_string_utf16(self.env, units.as_ptr(), units.len() as isize, &mut value))?;
+    Ok(value)
+  }
+
   pub fn object(&self) -> JsResult<sys::napi_value> {
     let mut value = ptr::null_mut();
     raw!(sys::napi_create_object(self.env, &mut value))?;
@@ -179,6 +185,17 @@ impl Js {
     let mut b = false;
     raw!(sys::napi_get_value_bool(self.env, value, &mut b))?;
     Ok(b)
+  }
+
+  /// A string's UTF-16 code units, as JS holds them (lone surrogates included).
+  pub fn to_utf16(self, value: sys::napi_value) -> JsResult<Vec<u16>> {
+    let mut len = 0usize;
+    raw!(sys::napi_get_value_string_utf16(self.env, value, ptr::null_mut(), 0, &mut len))?;
+    let mut units = vec![0u16; len + 1]; // N-API writes a terminating NUL
+    let mut written = 0usize;
+    raw!(sys::napi_get_value_string_utf16(self.env, value, units.as_mut_ptr(), len + 1, &mut written))?;
+    units.truncate(written);
+    Ok(units)
   }
 
   pub fn to_string(self, value: sys::napi_value) -> JsResult<String> {

@@ -63,7 +63,7 @@ impl Running {
 pub enum Report {
   /// The serialized result.
   Value(Vec<u8>),
-  /// A result that crosses as itself: undefined, null, a boolean or a number.
+  /// A result that crosses as itself: undefined, null, a boolean, a number or a string.
   Plain(Output),
   /// A failure with a stable code; for a thrown error the message is its JSON description.
   Failed { code: &'static str, message: String },

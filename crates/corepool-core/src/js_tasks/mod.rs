@@ -182,7 +182,8 @@ pub fn resolve_task(port_key: u32, result: BufferSlice) {
 }
 
 /// The result of that task when it crosses as itself (lib/js-tasks/codec.js's `crossesAsItself`):
-/// undefined, null, a boolean or a number. The main thread gets it with no Buffer to decode.
+/// undefined, null, a boolean, a number or a string. The main thread gets it with no Buffer to
+/// decode.
 #[napi]
 pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()> {
   let js = js_of(&env);
@@ -192,7 +193,8 @@ pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()
     Kind::Null => Output::Null,
     Kind::Boolean => Output::Bool(js.to_bool(value).map_err(failure)?),
     Kind::Number => Output::Number(js.to_f64(value).map_err(failure)?),
-    _ => return Err(Error::new(Status::InvalidArg, "result must be undefined, null, a boolean or a number")),
+    Kind::String => Output::Utf16(js.to_utf16(value).map_err(failure)?),
+    _ => return Err(Error::new(Status::InvalidArg, "result must be undefined, null, a boolean, a number or a string")),
   };
   report_to(port_key, Report::Plain(output));
   Ok(())

@@ -37,6 +37,8 @@ pub enum Output {
   Number(f64),
   BigInt(i64),
   String(String),
+  /// A string as UTF-16 code units, lone surrogates kept: a JS task's string result.
+  Utf16(Vec<u16>),
   Buffer(Vec<u8>),
   Float64Array(Vec<f64>),
   Float32Array(Vec<f32>),
