@@ -37,7 +37,7 @@ pub mod tasks;
 
 pub use js_tasks::{resolve_task, resolve_task_plain, submit_js_to, take_task};
 pub use surface::*;
-use surface::{error_value, failure, js_of};
+use surface::{error_value, failure, js_of, submitted_value};
 
 /// Everything a kernel author needs, in one `use corepool_core::kernel::*`.
 pub mod kernel {

@@ -203,13 +203,19 @@ pub fn submit_to<'env>(
     return error_value(env, "ERR_POOL_CLOSED", "the pool is closed");
   };
   let submitted = bridge.borrow_mut().submit(js, task as usize, input.raw(), options, priority, timeout, many);
-  let value = match submitted {
-    Submitted::Id(id) => js.number(id as f64),
-    Submitted::Refused { code, message } => create_error(js, &code, &message),
+  submitted_value(env, submitted)
+}
+
+/// What a submit returns to JS: the task's id, or the Error (with `code`) that refused it.
+pub(crate) fn submitted_value(env: &Env, submitted: Submitted) -> Result<Unknown<'static>> {
+  match submitted {
+    Submitted::Id(id) => {
+      let number = js_of(env).number(id as f64).map_err(failure)?;
+      // SAFETY: a number just created in this callback's env.
+      Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), number) })
+    }
+    Submitted::Refused { code, message } => error_value(env, &code, &message),
   }
-  .map_err(failure)?;
-  // SAFETY: `value` was just created in this callback's env.
-  Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
 }
 
 /// A task's `timeout` option in ms (0: none) as a Duration.

@@ -61,10 +61,9 @@ impl Running {
 
 /// What a worker reported for its task.
 pub enum Report {
-  /// The serialized result.
-  Value(Vec<u8>),
-  /// A result that crosses as itself: undefined, null, a boolean, a number or a string.
-  Plain(Output),
+  /// The result: its serialized bytes (`Output::Buffer`), or the value itself when it crosses as
+  /// itself (undefined, null, a boolean, a number or a string).
+  Value(Output),
   /// A failure with a stable code; for a thrown error the message is its JSON description.
   Failed { code: &'static str, message: String },
 }
@@ -232,8 +231,7 @@ impl Dispatcher {
     };
     self.set_polling(slot, true);
     running.settle(match report {
-      Report::Value(bytes) => Ok(Output::Buffer(bytes)),
-      Report::Plain(output) => Ok(output),
+      Report::Value(output) => Ok(output),
       Report::Failed { code, message } => Err(TaskError::Failed { code, message }),
     });
   }
@@ -554,7 +552,7 @@ mod tests {
     let id = h.submit(vec![1, 2]);
     assert_eq!(h.take_when_there(&slot), (3, vec![1, 2]));
     assert_eq!(h.engine.stats().active, 1);
-    h.dispatcher.report(&slot, Report::Value(vec![9]));
+    h.dispatcher.report(&slot, Report::Value(Output::Buffer(vec![9])));
     let completion = h.next_completion();
     assert_eq!((completion.id, completion.result), (id, Ok(Output::Buffer(vec![9]))));
     assert_eq!(h.engine.stats().active, 0);
@@ -597,7 +595,7 @@ mod tests {
     h.take_when_there(&slot);
     h.engine.cancel(id);
     assert_eq!(slot.stop_reason(), Some(TaskError::Cancelled));
-    h.dispatcher.report(&slot, Report::Value(vec![1]));
+    h.dispatcher.report(&slot, Report::Value(Output::Buffer(vec![1])));
     assert_eq!(h.next_completion().result, Err(TaskError::Cancelled));
   }
 
@@ -612,7 +610,7 @@ mod tests {
     h.engine.cancel(id);
     h.dispatcher.signal(id);
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
-    h.dispatcher.report(&slot, Report::Value(vec![]));
+    h.dispatcher.report(&slot, Report::Value(Output::Buffer(vec![])));
     assert_eq!(h.next_completion().result, Err(TaskError::Cancelled));
   }
 
@@ -640,7 +638,7 @@ mod tests {
     settled.sort_by_key(|completion| completion.id);
     let settled: Vec<_> = settled.into_iter().map(|completion| (completion.id, completion.result)).collect();
     assert_eq!(settled, vec![(running, Err(TaskError::PoolClosed)), (waiting, Err(TaskError::PoolClosed))]);
-    h.dispatcher.report(&slot, Report::Value(vec![])); // too late: nothing settles twice
+    h.dispatcher.report(&slot, Report::Value(Output::Buffer(vec![]))); // too late: nothing settles twice
     assert!(h.taken.lock().unwrap().is_empty() && h.engine.outbox().take_batch().is_empty());
   }
 
@@ -657,7 +655,7 @@ mod tests {
     // Not a synchronisation: a window in which a pool thread that wrongly took the slot would run it.
     std::thread::sleep(Duration::from_millis(20));
     assert!(!ran.load(Ordering::SeqCst), "the one slot of the budget is the worker's");
-    h.dispatcher.report(&slot, Report::Value(vec![]));
+    h.dispatcher.report(&slot, Report::Value(Output::Buffer(vec![])));
     h.next_completion();
     assert!(h.dispatcher.take(&slot).is_none(), "a worker never takes a native task");
     let completion = h.next_completion();

@@ -14,11 +14,10 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::bridge::Submitted;
 use crate::js::Kind;
 use crate::keyed::Keyed;
 use crate::pool::{Output, Priority, TaskError};
-use crate::{error_value, failure, js_of, NativePool};
+use crate::{error_value, failure, js_of, submitted_value, NativePool};
 use dispatch::{Dispatcher, JsWork, Report, Slot};
 
 /// How many JS task names one pool can register (their stats slots are reserved up front).
@@ -66,14 +65,7 @@ pub fn submit_js_to(
   let index = crate::tasks::registry().len() + task as usize;
   let work = Box::new(JsWork { dispatcher, task, input });
   let submitted = bridge.borrow_mut().submit_external(index, priority, timeout, work);
-  match submitted {
-    Submitted::Id(id) => {
-      let number = js_of(&env).number(id as f64).map_err(failure)?;
-      // SAFETY: a number just created in this callback's env.
-      Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), number) })
-    }
-    Submitted::Refused { code, message } => error_value(&env, &code, &message),
-  }
+  submitted_value(&env, submitted)
 }
 
 #[napi]
@@ -178,7 +170,7 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
 /// The serialized result of the task that the worker whose port has `port_key` is running.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  report_to(port_key, Report::Value(result.to_vec()));
+  report_to(port_key, Report::Value(Output::Buffer(result.to_vec())));
 }
 
 /// The result of that task when it crosses as itself (lib/js-tasks/codec.js's `crossesAsItself`):
@@ -196,7 +188,7 @@ pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()
     Kind::String => Output::Utf16(js.to_utf16(value).map_err(failure)?),
     _ => return Err(Error::new(Status::InvalidArg, "result must be undefined, null, a boolean, a number or a string")),
   };
-  report_to(port_key, Report::Plain(output));
+  report_to(port_key, Report::Value(output));
   Ok(())
 }
 
