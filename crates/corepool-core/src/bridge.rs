@@ -30,6 +30,9 @@ pub struct Bridge {
   /// Tasks submitted whose settlement JS has not yet received; the wake-up holds the event loop
   /// open exactly while this is non-zero.
   pending: usize,
+  /// JS polls the outbox and holds the wake-up off (`poll` with `hold`): a wake-up that arrives
+  /// meanwhile (one sent before the hold began) takes its batch without ending the hold.
+  polling: bool,
   /// Whether the environment cleanup hook is still registered (holding one `Rc`).
   hook_registered: bool,
 }
@@ -87,6 +90,7 @@ impl Bridge {
       on_settle: js.reference(on_settle)?,
       kept: HashMap::new(),
       pending: 0,
+      polling: false,
       hook_registered: false,
     }));
     let context = Rc::into_raw(bridge.clone()) as *mut c_void;
@@ -200,8 +204,15 @@ impl Bridge {
   }
 
   /// Queues work that a thread outside the pool may run (a user JS task); see `submit_work`.
-  pub fn submit_external(&mut self, task: usize, priority: Priority, timeout: Option<Duration>, work: Box<dyn ExternalWork>) -> Submitted {
-    let submitted = self.engine.submit_external(task, priority, timeout, work);
+  pub fn submit_external(
+    &mut self,
+    task: usize,
+    priority: Priority,
+    timeout: Option<Duration>,
+    work: Box<dyn ExternalWork>,
+    wake_poller: &dyn Fn() -> bool,
+  ) -> Submitted {
+    let submitted = self.engine.submit_external(task, priority, timeout, work, wake_poller);
     self.count_submitted(submitted)
   }
 
@@ -313,6 +324,7 @@ impl Bridge {
   /// Settles the completions so far through `onSettle`, for a JS thread that polls instead of
   /// waiting for the wake-up: with `hold`, no completion wakes it until it polls without.
   pub fn poll(this: &SharedBridge, js: Js, hold: bool) {
+    this.borrow_mut().polling = hold;
     settle_batch(this, js, if hold { Take::Polled } else { Take::EndPoll });
   }
 
@@ -327,6 +339,9 @@ impl Bridge {
     let outbox = self.engine.outbox();
     let batch = match take {
       Take::Polled => outbox.take_polled(),
+      // Not `take_batch` while JS polls: it would re-arm the wake-up, and every completion
+      // until the poll ends would call the threadsafe function again, each re-arming it anew.
+      Take::Woken if self.polling => outbox.take_polled(),
       Take::Woken | Take::EndPoll => outbox.take_batch(),
     };
     // When woken, an empty batch still calls `onSettle`: the engine wakes JS without a

@@ -25,7 +25,7 @@ pub use metrics::{BusySnapshot, Metrics};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 pub use thread::catch_panic;
-pub use thread::{SchedulingPolicy, ThreadScheduling};
+pub use thread::{current_cpu, move_off_cpu, SchedulingPolicy, ThreadScheduling};
 
 use job::{Job, JobWork};
 use metrics::RunStart;
@@ -329,15 +329,19 @@ impl Engine {
 
   /// Queues work that a thread outside the pool may take itself (`take_external`). While enough
   /// such threads poll the queue, no pool thread is woken for it: a poller takes it, or starts a
-  /// runner when it stops polling.
+  /// runner when it stops polling. Otherwise `wake_poller` may wake an idle outside thread, which
+  /// it counts as polling (`start_polling`) first; it returns whether it did. Only if that still
+  /// leaves the task without a poller is a pool thread woken: a pool thread would take the task
+  /// only to hand it to such a thread, two wake-ups instead of one.
   pub fn submit_external(
     self: &Arc<Self>,
     task: TaskId,
     priority: Priority,
     timeout: Option<Duration>,
     work: Box<dyn ExternalWork>,
+    wake_poller: &dyn Fn() -> bool,
   ) -> Result<u64, SubmitError> {
-    self.enqueue(task, priority, timeout, JobWork::External(work), Stages::default())
+    self.enqueue(task, priority, timeout, JobWork::External(work), Stages::default(), Some(wake_poller))
   }
 
   /// Like `submit`, with I/O stages around the work: `before` runs first, off the pool, and the
@@ -350,7 +354,7 @@ impl Engine {
     work: Work,
     stages: Stages,
   ) -> Result<u64, SubmitError> {
-    self.enqueue(task, priority, timeout, JobWork::Pool(work), stages)
+    self.enqueue(task, priority, timeout, JobWork::Pool(work), stages, None)
   }
 
   fn enqueue(
@@ -360,8 +364,8 @@ impl Engine {
     timeout: Option<Duration>,
     work: JobWork,
     stages: Stages,
+    wake_poller: Option<&dyn Fn() -> bool>,
   ) -> Result<u64, SubmitError> {
-    let external = matches!(work, JobWork::External(_));
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
     let mut job = Job::new(id, task, work, timeout, self.outbox.clone());
     job.after = stages.after;
@@ -388,7 +392,7 @@ impl Engine {
       }
     }
     match stages.before {
-      None if external && self.is_polled() => {}
+      None if wake_poller.is_some_and(|wake| self.is_polled() || (wake() && self.is_polled())) => {}
       None => self.ensure_runner(),
       Some(before) => {
         let engine = Arc::clone(self);
@@ -651,6 +655,11 @@ impl Engine {
     // Leases are counted in `runners`, at most `threads`: one is always free.
     let index = lock_ignoring_poison(&self.free_leases).pop().unwrap_or(0);
     Lease { engine: Arc::clone(self), index }
+  }
+
+  /// Whether the task the queue serves next is external work.
+  pub fn external_next(&self) -> bool {
+    self.queued() > 0 && self.lock().queue.peek().is_some_and(|job| matches!(job.work, Some(JobWork::External(_))))
   }
 
   /// For a thread outside the pool: takes the next queued task if it is external work, with a

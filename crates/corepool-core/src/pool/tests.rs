@@ -286,3 +286,24 @@ fn parallel_kernels_split_work_across_the_same_pool() {
   let expected = vec![Output::String("corepool-0".into()), Output::String("corepool-1".into())];
   assert_eq!(h.collect(1)[0].result, Ok(Output::Array(expected)));
 }
+
+/// The CPUs the calling thread may run on, as Linux lists them.
+fn allowed_cpus() -> String {
+  let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+  status.lines().find_map(|line| line.strip_prefix("Cpus_allowed_list:")).unwrap().trim().to_string()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_thread_moved_off_its_cpu_runs_on_another_and_may_still_run_on_every_cpu_it_could() {
+  let before = allowed_cpus();
+  if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    eprintln!("skipped: this thread may run on one CPU only ({before})");
+    return;
+  }
+  let cpu = super::current_cpu();
+  assert!(super::move_off_cpu(cpu));
+  assert_ne!(super::current_cpu(), cpu);
+  assert_eq!(allowed_cpus(), before);
+  assert!(!super::move_off_cpu(-1));
+}

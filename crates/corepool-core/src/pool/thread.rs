@@ -104,6 +104,57 @@ fn lower_priority(increment: i32) {
   let _ = increment;
 }
 
+/// The CPU the calling thread runs on, or -1 where that cannot be known.
+pub fn current_cpu() -> i32 {
+  #[cfg(target_os = "linux")]
+  {
+    // SAFETY: sched_getcpu has no preconditions.
+    unsafe { libc::sched_getcpu() }
+  }
+  #[cfg(not(target_os = "linux"))]
+  -1
+}
+
+/// Moves the calling thread from `cpu` to another CPU it may run on, and leaves the CPUs it may
+/// run on as they were. The scheduler places a woken thread on its previous CPU or the waker's,
+/// so two threads that wake each other can end up sharing one CPU while another stays idle, and
+/// stay so. False if it did not move (it is not on `cpu`, or may run on no other CPU).
+pub fn move_off_cpu(cpu: i32) -> bool {
+  #[cfg(target_os = "linux")]
+  {
+    let Ok(cpu) = usize::try_from(cpu) else { return false };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: cpu_set_t is plain bits, and all-zero is the empty set.
+    let mut allowed: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: pid 0 is the calling thread; it writes at most `size` bytes into `allowed`.
+    if unsafe { libc::sched_getaffinity(0, size, &mut allowed) } != 0 {
+      return false;
+    }
+    // SAFETY: the CPU_* helpers read or write bit `cpu` of a set, which is bounds-checked first.
+    let movable = cpu < libc::CPU_SETSIZE as usize && unsafe { libc::CPU_ISSET(cpu, &allowed) && libc::CPU_COUNT(&allowed) > 1 };
+    if !movable || current_cpu() != cpu as i32 {
+      return false;
+    }
+    let mut elsewhere = allowed;
+    // SAFETY: as above; `cpu` < CPU_SETSIZE.
+    unsafe { libc::CPU_CLR(cpu, &mut elsewhere) };
+    // SAFETY: pid 0 is the calling thread, and both sets are live. The first call returns once the
+    // thread runs on a CPU of `elsewhere`; the second allows `cpu` again without moving it back.
+    unsafe {
+      if libc::sched_setaffinity(0, size, &elsewhere) != 0 {
+        return false;
+      }
+      libc::sched_setaffinity(0, size, &allowed);
+    }
+    true
+  }
+  #[cfg(not(target_os = "linux"))]
+  {
+    let _ = cpu;
+    false
+  }
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
   if let Some(message) = payload.downcast_ref::<&str>() {
     message.to_string()
