@@ -89,6 +89,9 @@ pub struct Slot {
   /// When its worker last moved off its submitter's CPU; only its worker's thread reads or
   /// writes it.
   moved_at: Mutex<Option<Instant>>,
+  /// Its worker found the queue empty since it last took a task: it waits for tasks one by one,
+  /// the case in which sharing the submitter's CPU costs a round trip (`leave_submitter_cpu`).
+  waited: AtomicBool,
 }
 
 #[derive(Default)]
@@ -253,6 +256,7 @@ impl Dispatcher {
       polling: AtomicBool::new(false),
       listed: AtomicBool::new(false),
       moved_at: Mutex::new(None),
+      waited: AtomicBool::new(false),
     });
     let mut state = lock(&self.state);
     state.start_failures.clear();
@@ -290,6 +294,7 @@ impl Dispatcher {
       self.set_polling(slot, true);
     }
     if self.engine.queued() == 0 || self.is_closing() {
+      slot.waited.store(true, Ordering::Relaxed);
       return None; // the spin loop's common case: no lock
     }
     let job = self.take_queued(slot)?;
@@ -309,7 +314,12 @@ impl Dispatcher {
   /// then wakes the loop onto that CPU again, while another CPU stays idle. Measured on 2 cores
   /// (perf sched_switch): in most of a serial stream's 10,000 trips they shared a CPU, and
   /// 3-6% of trips took over 50 µs.
+  /// Only a worker that waited for its task moves: with a task always queued, every CPU is busy
+  /// and a move would only trade places (it cost fib(25) in JS 10-15% before this rule).
   fn leave_submitter_cpu(&self, slot: &Slot) {
+    if !slot.waited.swap(false, Ordering::Relaxed) {
+      return;
+    }
     let cpu = self.submitter_cpu.load(Ordering::Relaxed);
     if cpu < 0 || cpu != current_cpu() {
       return;
