@@ -305,7 +305,11 @@ impl Dispatcher {
 
   /// The submitting (JS) thread runs on this CPU now (`submitJsTo`, per task).
   pub fn note_submitter_cpu(&self) {
-    self.submitter_cpu.store(current_cpu(), Ordering::Relaxed);
+    // Written only when it changes: the workers read this cache line as they take tasks.
+    let cpu = current_cpu();
+    if self.submitter_cpu.load(Ordering::Relaxed) != cpu {
+      self.submitter_cpu.store(cpu, Ordering::Relaxed);
+    }
   }
 
   /// A worker that takes a task on the CPU its submitter last ran on moves to another CPU. On
@@ -314,10 +318,11 @@ impl Dispatcher {
   /// then wakes the loop onto that CPU again, while another CPU stays idle. Measured on 2 cores
   /// (perf sched_switch): in most of a serial stream's 10,000 trips they shared a CPU, and
   /// 3-6% of trips took over 50 µs.
-  /// Only a worker that waited for its task moves: with a task always queued, every CPU is busy
-  /// and a move would only trade places (it cost fib(25) in JS 10-15% before this rule).
+  /// Only a worker that waited for its task, and whose task is the only one running, moves: with
+  /// a task always queued or others running, the CPUs are busy and a move would only trade
+  /// places (it cost fib(25) in JS 10-15% before the first rule).
   fn leave_submitter_cpu(&self, slot: &Slot) {
-    if !slot.waited.swap(false, Ordering::Relaxed) {
+    if !slot.waited.swap(false, Ordering::Relaxed) || self.engine.running() > 1 {
       return;
     }
     let cpu = self.submitter_cpu.load(Ordering::Relaxed);

@@ -657,6 +657,11 @@ impl Engine {
     Lease { engine: Arc::clone(self), index }
   }
 
+  /// How many tasks run now, on pool threads or outside.
+  pub fn running(&self) -> usize {
+    self.active.load(Ordering::Acquire)
+  }
+
   /// Whether the task the queue serves next is external work.
   pub fn external_next(&self) -> bool {
     self.queued() > 0 && self.lock().queue.peek().is_some_and(|job| matches!(job.work, Some(JobWork::External(_))))
