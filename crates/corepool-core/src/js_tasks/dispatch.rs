@@ -7,19 +7,14 @@
 //! Nothing here knows about N-API: a worker's wake-up is an opaque callback.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::pool::{current_cpu, move_off_cpu, CancelToken, Engine, ExternalWork, Lease, Output, Started, Taken, TaskError};
+use crate::pool::{CancelToken, Engine, ExternalWork, Lease, Output, Started, Taken, TaskError};
 
 /// While a pool thread waits for an idle worker, how often it looks at the task's token.
 const TOKEN_POLL: Duration = Duration::from_millis(1);
-
-/// A worker moves off its submitter's CPU at most this often (`leave_submitter_cpu`): when
-/// every CPU is busy, one worker shares the submitter's CPU whatever it does, and a move costs
-/// a migration.
-const MOVE_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Calls into a worker's event loop (a threadsafe function); never blocks.
 pub type Wake = Box<dyn Fn() + Send + Sync>;
@@ -120,9 +115,6 @@ pub struct Dispatcher {
   closing: AtomicBool,
   /// Signalled when a slot becomes idle, a worker fails to start, or the pool closes.
   idle_changed: Condvar,
-  /// The CPU of the thread that submitted the last JS task (-1 unknown): a worker that takes a
-  /// task on that CPU moves off it (`take`).
-  submitter_cpu: AtomicI32,
 }
 
 #[derive(Default)]
@@ -154,13 +146,7 @@ fn exit_error(token: &CancelToken, closing: bool, code: Option<i32>) -> TaskErro
 impl Dispatcher {
   /// The dispatcher of `engine`'s JS tasks.
   pub fn new(engine: Arc<Engine>) -> Dispatcher {
-    Dispatcher {
-      engine,
-      state: Mutex::new(DispatchState::default()),
-      closing: AtomicBool::new(false),
-      idle_changed: Condvar::new(),
-      submitter_cpu: AtomicI32::new(-1),
-    }
+    Dispatcher { engine, state: Mutex::new(DispatchState::default()), closing: AtomicBool::new(false), idle_changed: Condvar::new() }
   }
 
   /// A pool thread took a JS task: it waits for an idle worker and gives it the task with the
@@ -303,38 +289,12 @@ impl Dispatcher {
     Some(job)
   }
 
-  /// The submitting (JS) thread runs on this CPU now (`submitJsTo`, per task).
-  pub fn note_submitter_cpu(&self) {
-    // Written only when it changes: the workers read this cache line as they take tasks.
-    let cpu = current_cpu();
-    if self.submitter_cpu.load(Ordering::Relaxed) != cpu {
-      self.submitter_cpu.store(cpu, Ordering::Relaxed);
-    }
-  }
-
-  /// A worker that takes a task on the CPU its submitter last ran on moves to another CPU. On
-  /// one CPU, the event loop (which polls for the result) and the worker (at a lower priority)
-  /// take turns: the worker runs only once the loop stops polling and sleeps, and its result
-  /// then wakes the loop onto that CPU again, while another CPU stays idle. Measured on 2 cores
-  /// (perf sched_switch): in most of a serial stream's 10,000 trips they shared a CPU, and
-  /// 3-6% of trips took over 50 µs.
-  /// Only a worker that waited for its task, and whose task is the only one running, moves: with
-  /// a task always queued or others running, the CPUs are busy and a move would only trade
-  /// places (it cost fib(25) in JS 10-15% before the first rule).
+  /// A worker that waited for its task (it found the queue empty since its last one) may move
+  /// off the submitter's CPU (`Engine::leave_submitter_cpu`). One that finds a task queued every
+  /// time does not: then the CPUs are busy.
   fn leave_submitter_cpu(&self, slot: &Slot) {
-    if !slot.waited.swap(false, Ordering::Relaxed) || self.engine.running() > 1 {
-      return;
-    }
-    let cpu = self.submitter_cpu.load(Ordering::Relaxed);
-    if cpu < 0 || cpu != current_cpu() {
-      return;
-    }
-    let mut moved_at = lock(&slot.moved_at);
-    if moved_at.is_some_and(|at| at.elapsed() < MOVE_INTERVAL) {
-      return;
-    }
-    if move_off_cpu(cpu) {
-      *moved_at = Some(Instant::now());
+    if slot.waited.swap(false, Ordering::Relaxed) {
+      self.engine.leave_submitter_cpu(&mut lock(&slot.moved_at));
     }
   }
 

@@ -63,7 +63,6 @@ pub fn submit_js_to(
   let priority = Priority::from(priority);
   let timeout = crate::surface::timeout_of(timeout_ms);
   let index = crate::tasks::registry().len() + task as usize;
-  dispatcher.note_submitter_cpu();
   let work = Box::new(JsWork { dispatcher: dispatcher.clone(), task, input });
   let submitted = bridge.borrow_mut().submit_external(index, priority, timeout, work, &|| dispatcher.wake_idle());
   submitted_value(&env, submitted)

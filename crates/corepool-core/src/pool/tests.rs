@@ -307,3 +307,33 @@ fn a_thread_moved_off_its_cpu_runs_on_another_and_may_still_run_on_every_cpu_it_
   assert_eq!(allowed_cpus(), before);
   assert!(!super::move_off_cpu(-1));
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_thread_leaves_its_submitters_cpu_only_for_the_submitters_one_unsettled_task() {
+  if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    eprintln!("skipped: this thread may run on one CPU only ({})", allowed_cpus());
+    return;
+  }
+  let h = Harness::new(1, usize::MAX);
+  let (started, gate) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+  h.engine.submit(0, Priority::Normal, None, gated(started.clone(), gate.clone())).unwrap();
+  h.engine.submit(0, Priority::Normal, None, value(1.0)).unwrap();
+  wait_for(&started);
+  let mut moved_at = None;
+  h.engine.note_submitter_cpu();
+  h.engine.leave_submitter_cpu(&mut moved_at);
+  assert!(moved_at.is_none(), "two unsettled tasks: the CPUs are busy");
+  gate.store(true, Ordering::Release);
+  h.collect(2);
+  h.engine.submit(0, Priority::Normal, None, value(2.0)).unwrap(); // its one task, unsettled
+  let cpu = current_cpu();
+  h.engine.note_submitter_cpu();
+  h.engine.leave_submitter_cpu(&mut moved_at);
+  assert!(moved_at.is_some() && current_cpu() != cpu, "it moved off the CPU it submitted from");
+  let again = moved_at;
+  h.engine.note_submitter_cpu();
+  h.engine.leave_submitter_cpu(&mut moved_at);
+  assert_eq!(moved_at, again, "not again within MOVE_INTERVAL");
+  h.collect(1);
+}
