@@ -81,9 +81,6 @@ pub struct Slot {
   polling: AtomicBool,
   /// On the idle list; written under the dispatcher's lock.
   listed: AtomicBool,
-  /// When its worker last moved off its submitter's CPU; only its worker's thread reads or
-  /// writes it.
-  moved_at: Mutex<Option<Instant>>,
   /// Its worker found the queue empty since it last took a task: it waits for tasks one by one,
   /// the case in which sharing the submitter's CPU costs a round trip (`leave_submitter_cpu`).
   waited: AtomicBool,
@@ -188,19 +185,21 @@ impl Dispatcher {
     if self.is_closing() {
       return false;
     }
+    // Held to the end: a worker leaves the idle list under this lock before it can exit or
+    // retire (`detach`, `retire`), so this one is attached and has its wake-up (the list's
+    // invariant) until it counts as polling.
     let mut state = lock(&self.state);
-    while let Some(slot) = state.idle.pop() {
-      slot.listed.store(false, Ordering::Release);
-      let mut slot_state = lock(&slot.state);
-      let Some(wake) = slot_state.wake.as_ref().filter(|_| !slot_state.exited) else {
-        continue;
-      };
-      self.set_polling(&slot, true);
+    let Some(slot) = state.idle.pop() else {
+      return false;
+    };
+    slot.listed.store(false, Ordering::Release);
+    let mut slot_state = lock(&slot.state);
+    self.set_polling(&slot, true);
+    if let Some(wake) = &slot_state.wake {
       wake();
-      slot_state.sleeping = false;
-      return true;
     }
-    false
+    slot_state.sleeping = false;
+    true
   }
 
   /// Waits for an idle worker, giving up when the task is cancelled, the pool closes, or a worker
@@ -241,7 +240,6 @@ impl Dispatcher {
       reserved: AtomicBool::new(false),
       polling: AtomicBool::new(false),
       listed: AtomicBool::new(false),
-      moved_at: Mutex::new(None),
       waited: AtomicBool::new(false),
     });
     let mut state = lock(&self.state);
@@ -294,7 +292,7 @@ impl Dispatcher {
   /// time does not: then the CPUs are busy.
   fn leave_submitter_cpu(&self, slot: &Slot) {
     if slot.waited.swap(false, Ordering::Relaxed) {
-      self.engine.leave_submitter_cpu(&mut lock(&slot.moved_at));
+      self.engine.leave_submitter_cpu();
     }
   }
 

@@ -25,13 +25,14 @@ pub use metrics::{BusySnapshot, Metrics};
 pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 pub use thread::catch_panic;
-pub use thread::{current_cpu, move_off_cpu, SchedulingPolicy, ThreadScheduling};
+use thread::{current_cpu, move_off_cpu};
+pub use thread::{SchedulingPolicy, ThreadScheduling};
 
 /// A thread moves off its submitter's CPU at most this often (`Engine::leave_submitter_cpu`).
 const MOVE_INTERVAL: Duration = Duration::from_millis(10);
 
 thread_local! {
-  /// When this pool thread last moved off its submitter's CPU.
+  /// When this thread (a pool thread or a JS worker) last moved off its submitter's CPU.
   static MOVED_AT: std::cell::RefCell<Option<Instant>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -604,7 +605,7 @@ impl Engine {
       while let Some(job) = self.take_next(finished.take()) {
         if !matches!(job.work, Some(JobWork::External(_))) {
           if std::mem::take(&mut waited) {
-            MOVED_AT.with(|moved_at| self.leave_submitter_cpu(&mut moved_at.borrow_mut()));
+            self.leave_submitter_cpu();
           }
           finished = Some(Engine::run(&self, job));
           continue;
@@ -685,16 +686,21 @@ impl Engine {
   }
 
   /// For a thread that waited for the task it just took (a pool thread, or a JS worker): if it
-  /// runs on the CPU its submitter last ran on, and its task is the only one running, it moves to
-  /// another CPU, at most once every `MOVE_INTERVAL` (`moved_at`, the thread's own). Linux wakes
+  /// runs on the CPU its submitter last ran on, and its task is the submitter's only unsettled
+  /// one, it moves to another CPU, at most once every `MOVE_INTERVAL` per thread. Linux wakes
   /// a thread on its previous CPU or its waker's, so the event loop and the thread serving it
   /// can end up sharing one CPU while another stays idle, and stay so: the loop (nice 0) runs
   /// while the task (nice 19) waits. Measured on 2 cores with `perf record -e
   /// sched:sched_switch`: 2,500-4,100 such switches in 10,000 serial JS round trips with the
-  /// other CPU idle, and 300-530 in 20,000 native ones. Only a task that is its submitter's one
-  /// unsettled task moves its thread: with more, the CPUs are busy, and a move would only trade
-  /// places (it cost fib(25) in JS 10-15%, and native no-op throughput 6-9%).
-  pub fn leave_submitter_cpu(&self, moved_at: &mut Option<Instant>) {
+  /// other CPU idle, and 300-530 in 20,000 native ones. With more tasks out, the CPUs are busy,
+  /// and a move would only trade places (it cost fib(25) in JS 10-15%, and native no-op
+  /// throughput 6-9%).
+  pub fn leave_submitter_cpu(&self) {
+    MOVED_AT.with(|moved_at| self.leave_submitter_cpu_since(&mut moved_at.borrow_mut()));
+  }
+
+  /// `leave_submitter_cpu` with the time of the thread's last move (`moved_at`) passed in.
+  fn leave_submitter_cpu_since(&self, moved_at: &mut Option<Instant>) {
     if self.unsettled() > 1 {
       return;
     }

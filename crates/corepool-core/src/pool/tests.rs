@@ -322,18 +322,18 @@ fn a_thread_leaves_its_submitters_cpu_only_for_the_submitters_one_unsettled_task
   wait_for(&started);
   let mut moved_at = None;
   h.engine.note_submitter_cpu();
-  h.engine.leave_submitter_cpu(&mut moved_at);
+  h.engine.leave_submitter_cpu_since(&mut moved_at);
   assert!(moved_at.is_none(), "two unsettled tasks: the CPUs are busy");
   gate.store(true, Ordering::Release);
   h.collect(2);
   h.engine.submit(0, Priority::Normal, None, value(2.0)).unwrap(); // its one task, unsettled
   let cpu = current_cpu();
   h.engine.note_submitter_cpu();
-  h.engine.leave_submitter_cpu(&mut moved_at);
+  h.engine.leave_submitter_cpu_since(&mut moved_at);
   assert!(moved_at.is_some() && current_cpu() != cpu, "it moved off the CPU it submitted from");
   let again = moved_at;
   h.engine.note_submitter_cpu();
-  h.engine.leave_submitter_cpu(&mut moved_at);
+  h.engine.leave_submitter_cpu_since(&mut moved_at);
   assert_eq!(moved_at, again, "not again within MOVE_INTERVAL");
   h.collect(1);
 }
