@@ -26,7 +26,7 @@ pub use outbox::{Completion, CountersSnapshot, Outbox};
 pub use queue::{Priority, AGING_LIMIT};
 pub use thread::catch_panic;
 use thread::{current_cpu, move_off_cpu};
-pub use thread::{SchedulingPolicy, ThreadScheduling};
+pub use thread::{PoolScheduling, SchedulingPolicy, ThreadScheduling};
 
 /// A thread moves off its submitter's CPU at most this often (`Engine::leave_submitter_cpu`).
 const MOVE_INTERVAL: Duration = Duration::from_millis(10);
@@ -232,7 +232,7 @@ pub struct Engine {
   outbox: Arc<Outbox>,
   spin: Duration,
   max_queue: usize,
-  scheduling: ThreadScheduling,
+  scheduling: PoolScheduling,
   metrics: Metrics,
 }
 
@@ -269,12 +269,14 @@ impl Engine {
   /// thread when a batch of completions is ready for `Outbox::take_batch`.
   pub fn new(config: EngineConfig, wake: Box<dyn Fn() + Send + Sync>) -> Result<Arc<Engine>, EngineError> {
     thread::quiet_panics_on_pool_threads();
-    let scheduling = config.scheduling;
+    let scheduling = config.scheduling.fixed_here();
     // Dropping a rayon ThreadPool does not join its threads: spawn them here and keep handles.
     let handles = Arc::new(Mutex::new(Vec::with_capacity(config.threads + 1)));
     let spawned = handles.clone();
     // A spawn costs about 100 µs here: the first thread is spawned now, so that work can start,
-    // and the others by a launcher thread, so that `new Pool({ threads: 8 })` waits for two.
+    // and the others by a launcher thread, so that `new Pool({ threads: 8 })` waits for two. The
+    // launcher runs at the pool threads' priority: at the JS thread's, it and the threads it
+    // starts (until their start handler lowers them) preempted the first task and the JS thread.
     let deferred = Arc::new(Mutex::new(Vec::new()));
     let later = deferred.clone();
     let threads = rayon::ThreadPoolBuilder::new()
@@ -298,7 +300,10 @@ impl Engine {
       // named like a pool thread: its panics (none are expected) go to the usual hook.
       let launcher = std::thread::Builder::new()
         .name("corepool start".into())
-        .spawn(move || rest.into_iter().for_each(|thread| drop(spawn_pool_thread(thread, &spawned))))
+        .spawn(move || {
+          scheduling.apply_to_this_thread();
+          rest.into_iter().for_each(|thread| drop(spawn_pool_thread(thread, &spawned)))
+        })
         .map_err(|err| EngineError::Threads(err.to_string()))?;
       handles.lock().unwrap_or_else(|e| e.into_inner()).push(launcher);
     }
@@ -555,8 +560,8 @@ impl Engine {
     self.queued.load(Ordering::Acquire)
   }
 
-  /// The pool threads' policy and nice increment, for other threads that run its tasks.
-  pub fn scheduling(&self) -> ThreadScheduling {
+  /// The pool threads' policy and nice value, for other threads that run its tasks.
+  pub fn scheduling(&self) -> PoolScheduling {
     self.scheduling
   }
 

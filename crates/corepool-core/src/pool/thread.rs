@@ -9,7 +9,6 @@ use super::{Output, TaskError};
 const NAME_PREFIX: &str = "corepool-";
 
 /// The highest (least favoured) nice value Linux has.
-#[cfg(target_os = "linux")]
 const MAX_NICE: i32 = 19;
 
 pub fn name(index: usize) -> String {
@@ -63,11 +62,33 @@ impl ThreadScheduling {
   /// Leaves threads as they are: no policy change, no nice increment.
   pub const UNCHANGED: ThreadScheduling = ThreadScheduling { policy: SchedulingPolicy::Normal, nice_increment: 0 };
 
-  /// Applies the policy and the nice increment to the calling thread (Linux only; a failure
-  /// leaves the thread as it was, which is safe).
+  /// Fixes the scheduling against the calling thread: the nice value `nice_increment` above
+  /// this thread's. A thread that applies it then gets the same nice value whichever thread
+  /// spawned it, so the launcher that spawns most pool threads can run at their priority.
+  pub fn fixed_here(self) -> PoolScheduling {
+    PoolScheduling {
+      policy: self.policy,
+      nice: (self.nice_increment > 0).then(|| (this_thread_nice() + self.nice_increment).min(MAX_NICE)),
+    }
+  }
+}
+
+/// A pool's scheduling, fixed when the pool was made (`ThreadScheduling::fixed_here`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolScheduling {
+  policy: SchedulingPolicy,
+  /// The nice value every thread that runs the pool's tasks gets; None leaves it as it is.
+  nice: Option<i32>,
+}
+
+impl PoolScheduling {
+  /// Applies the policy and the nice value to the calling thread (Linux only; a failure leaves
+  /// the thread as it was, which is safe).
   pub fn apply_to_this_thread(self) {
     set_policy(self.policy);
-    lower_priority(self.nice_increment);
+    if let Some(nice) = self.nice {
+      set_this_thread_nice(nice);
+    }
   }
 }
 
@@ -88,20 +109,27 @@ fn set_policy(policy: SchedulingPolicy) {
   let _ = policy;
 }
 
-/// Lowers the calling thread's scheduling priority by `increment` nice levels.
-fn lower_priority(increment: i32) {
+/// The calling thread's nice value (0 where threads have none).
+fn this_thread_nice() -> i32 {
   #[cfg(target_os = "linux")]
-  if increment > 0 {
+  {
     // SAFETY: plain syscalls on the calling thread: gettid has no preconditions, and
-    // setpriority(PRIO_PROCESS, tid) only changes that thread's nice value.
-    unsafe {
-      let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-      let current = libc::getpriority(libc::PRIO_PROCESS, tid);
-      libc::setpriority(libc::PRIO_PROCESS, tid, (current + increment).min(MAX_NICE));
-    }
+    // getpriority(PRIO_PROCESS, tid) reads that thread's nice value.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) }
   }
   #[cfg(not(target_os = "linux"))]
-  let _ = increment;
+  0
+}
+
+fn set_this_thread_nice(nice: i32) {
+  #[cfg(target_os = "linux")]
+  // SAFETY: plain syscalls on the calling thread: gettid has no preconditions, and
+  // setpriority(PRIO_PROCESS, tid) only changes that thread's nice value.
+  unsafe {
+    libc::setpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t, nice);
+  }
+  #[cfg(not(target_os = "linux"))]
+  let _ = nice;
 }
 
 /// The CPU the calling thread runs on, or -1 where that cannot be known.
