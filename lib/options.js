@@ -19,7 +19,7 @@ const MAX_NICE_INCREMENT = 19
  * `PoolConfig` in crates/corepool-core/src/surface.rs receives them.
  */
 const POOL_OPTIONS = {
-  threads: { default: availableCores(), check: integerIn(1, MAX_THREADS) },
+  threads: { default: Math.min(availableCores(), MAX_THREADS), check: integerIn(1, MAX_THREADS) },
   spinMicros: { default: 20, check: integerIn(0, MAX_SPIN_MICROS) },
   maxQueue: { default: Infinity, check: checkQueueLength },
   niceIncrement: { default: 19, check: integerIn(0, MAX_NICE_INCREMENT) },
@@ -51,17 +51,26 @@ const FOREIGN_NAMES = {
 
 /** Defaults for `new Pool(options)`. */
 const DEFAULTS = Object.freeze(Object.fromEntries(Object.entries(POOL_OPTIONS).map(([name, rule]) => [name, rule.default])))
+/** Every name `new Pool(options)` takes. */
+const POOL_OPTION_NAMES = new Set([...Object.keys(POOL_OPTIONS), ...JS_POOL_OPTIONS])
+
+/** Whether `new Pool(options)` was given a JS-task option. */
+function hasJsOptions (options) {
+  return JS_POOL_OPTIONS.some((name) => options[name] !== undefined)
+}
 
 /** Validates `new Pool(options)` and fills the defaults: the `PoolConfig` for the native pool. */
 function validatePoolOptions (options, where = 'options') {
   if (options === null || typeof options !== 'object') {
     throw invalidArg(`${where} must be an object, got ${describe(options)}`)
   }
-  rejectUnknown(options, new Set([...Object.keys(POOL_OPTIONS), ...JS_POOL_OPTIONS]), where, 'a Pool option')
-  const config = {}
-  for (const [name, rule] of Object.entries(POOL_OPTIONS)) {
-    const value = options[name] ?? rule.default
-    rule.check(value, `${where}.${name}`)
+  rejectUnknown(options, POOL_OPTION_NAMES, where, 'a Pool option')
+  const config = { ...DEFAULTS }
+  for (const name of Object.keys(options)) {
+    const value = options[name]
+    // A default needs no check; a JS-task option is lib/js-tasks/options.js's.
+    if (value === undefined || value === null || !Object.hasOwn(POOL_OPTIONS, name)) continue
+    POOL_OPTIONS[name].check(value, `${where}.${name}`)
     config[name] = value
   }
   return config
@@ -140,4 +149,4 @@ function editDistance (a, b) {
   return previous[b.length]
 }
 
-module.exports = { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, MAX_SPIN_MICROS, validatePoolOptions, checkInteger, rejectUnknown }
+module.exports = { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, MAX_SPIN_MICROS, validatePoolOptions, hasJsOptions, checkInteger, rejectUnknown }

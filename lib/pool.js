@@ -3,7 +3,7 @@
 const { EventEmitter } = require('node:events')
 const binding = require('./native.js')
 const { codedError, abortError, invalidArg, taskError, describe } = require('./errors.js')
-const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, rejectUnknown } = require('./options.js')
+const { DEFAULTS, EXEC_OPTIONS, EXEC_MANY_OPTIONS, JS_EXEC_OPTIONS, validatePoolOptions, hasJsOptions, rejectUnknown } = require('./options.js')
 const { forEachFailure, FailureCursor } = require('./settle.js')
 const { validateJsOptions } = require('./js-tasks/options.js')
 
@@ -60,7 +60,8 @@ class Pool extends EventEmitter {
   constructor (options = {}) {
     super()
     const config = validatePoolOptions(options)
-    this.#jsOptions = validateJsOptions(options, config.threads)
+    // Checked now when given; their defaults wait for the first registration (most pools have none).
+    this.#jsOptions = hasJsOptions(options) ? validateJsOptions(options, config.threads) : null
     this.#threads = config.threads
     this.#maxQueue = config.maxQueue
     this.#native = new binding.NativePool(config, (ids, values, errors) => this.#settleBatch(ids, values, errors))
@@ -75,6 +76,7 @@ class Pool extends EventEmitter {
   register (tasks) {
     if (this.#state !== 'open') throw codedError('ERR_POOL_CLOSED', 'the pool is closed')
     // Loaded on the first registration: it brings node:worker_threads and node:v8.
+    this.#jsOptions ??= validateJsOptions({}, this.#threads)
     this.#js ??= new (require('./js-tasks/index.js').JsTasks)(this.#native, this.#key, this.#jsOptions)
     this.#js.register(tasks, (name) => TASKS.has(name))
   }
@@ -134,34 +136,9 @@ class Pool extends EventEmitter {
       known = JS_TASK
       if (mode !== SubmitMode.Single) return this.#execManyJs(task, input, options, mode)
     }
-    let priority = TaskPriority.Normal
-    let timeout = 0
-    let signal = null
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        return Promise.reject(invalidArg(`options must be an object, got ${describe(options)}`))
-      }
-      rejectUnknown(options, mode === SubmitMode.Single ? known.options : known.manyOptions, 'options', `an option of '${task}'`)
-      if (options.priority !== undefined) {
-        priority = typeof options.priority === 'string' ? PRIORITIES.get(options.priority) : undefined
-        if (priority === undefined) {
-          return Promise.reject(invalidArg(`options.priority must be 'high', 'normal' or 'low', got ${describe(options.priority)}`))
-        }
-      }
-      if (options.timeout !== undefined) {
-        timeout = options.timeout
-        if (typeof timeout !== 'number' || !(timeout > 0) || !(timeout <= MAX_TIMEOUT)) {
-          return Promise.reject(invalidArg(`options.timeout must be a positive number of milliseconds up to ${MAX_TIMEOUT}, got ${describe(timeout)}`, RangeError))
-        }
-      }
-      if (options.signal !== undefined && options.signal !== null) {
-        signal = options.signal
-        if (!isAbortSignal(signal)) {
-          return Promise.reject(invalidArg(`options.signal must be an AbortSignal, got ${describe(signal)}`))
-        }
-        if (signal.aborted) return Promise.reject(abortError(signal.reason))
-      }
-    }
+    const read = options === undefined ? NO_EXEC_OPTIONS : readExecOptions(task, options, mode === SubmitMode.Single ? known.options : known.manyOptions)
+    if (read instanceof Error) return Promise.reject(read)
+    const { priority, timeout, signal } = read
     let id, keep
     if (jsIndex === undefined) {
       id = binding.submitTo(this.#key, known.index, input, options, priority, timeout, mode)
@@ -336,10 +313,11 @@ class Pool extends EventEmitter {
   #settleBatch (ids, values, errors) {
     this.#outstanding -= ids.length
     if (this.#js?.outstanding > 0) this.#stayAwake()
-    const failures = new FailureCursor(errors)
+    // Most batches have no failure: no cursor then.
+    const failures = errors === undefined ? null : new FailureCursor(errors)
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]
-      const failed = i === failures.nextIndex
+      const failed = failures !== null && i === failures.nextIndex
       let code, message
       if (failed) ({ code, message } = failures.take())
       const entry = this.#pending.get(id)
@@ -427,6 +405,44 @@ class Pool extends EventEmitter {
 }
 
 /** Settles an execMany promise from its `values` and its failures in the settle format. */
+/** What an exec without options runs with. */
+const NO_EXEC_OPTIONS = Object.freeze({ priority: TaskPriority.Normal, timeout: 0, signal: null })
+
+/**
+ * An exec's options as `{ priority, timeout, signal }`, or the Error that rejects the call. Apart
+ * from #submit so that V8 compiles it only for an exec with options: V8 compiles a function at
+ * its first call, a cost that `new Pool` to its first result pays for every line on the way.
+ */
+function readExecOptions (task, options, known) {
+  if (options === null || typeof options !== 'object') {
+    return invalidArg(`options must be an object, got ${describe(options)}`)
+  }
+  rejectUnknown(options, known, 'options', `an option of '${task}'`)
+  let priority = TaskPriority.Normal
+  let timeout = 0
+  let signal = null
+  if (options.priority !== undefined) {
+    priority = typeof options.priority === 'string' ? PRIORITIES.get(options.priority) : undefined
+    if (priority === undefined) {
+      return invalidArg(`options.priority must be 'high', 'normal' or 'low', got ${describe(options.priority)}`)
+    }
+  }
+  if (options.timeout !== undefined) {
+    timeout = options.timeout
+    if (typeof timeout !== 'number' || !(timeout > 0) || !(timeout <= MAX_TIMEOUT)) {
+      return invalidArg(`options.timeout must be a positive number of milliseconds up to ${MAX_TIMEOUT}, got ${describe(timeout)}`, RangeError)
+    }
+  }
+  if (options.signal !== undefined && options.signal !== null) {
+    signal = options.signal
+    if (!isAbortSignal(signal)) {
+      return invalidArg(`options.signal must be an AbortSignal, got ${describe(signal)}`)
+    }
+    if (signal.aborted) return abortError(signal.reason)
+  }
+  return { priority, timeout, signal }
+}
+
 function settleMany (entry, values, errors) {
   if (entry.mode === SubmitMode.All) {
     const failures = new FailureCursor(errors)
