@@ -404,7 +404,6 @@ class Pool extends EventEmitter {
   }
 }
 
-/** Settles an execMany promise from its `values` and its failures in the settle format. */
 /** What an exec without options runs with. */
 const NO_EXEC_OPTIONS = Object.freeze({ priority: TaskPriority.Normal, timeout: 0, signal: null })
 
@@ -443,6 +442,7 @@ function readExecOptions (task, options, known) {
   return { priority, timeout, signal }
 }
 
+/** Settles an execMany promise from its `values` and its failures in the settle format. */
 function settleMany (entry, values, errors) {
   if (entry.mode === SubmitMode.All) {
     const failures = new FailureCursor(errors)
