@@ -189,7 +189,7 @@ export interface JsTaskContext {
 
 /** Options of exec/execMany for a user JS task. */
 export interface JsExecOptions extends ExecOptions {
-  /** ArrayBuffers to detach in the caller, as postMessage's transfer list does. */
+  /** ArrayBuffers moved to the task without a copy, as by postMessage's transfer list: detached in the caller when exec returns. */
   transfer?: ArrayBuffer[]
   settled?: boolean
 }

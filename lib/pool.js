@@ -302,7 +302,7 @@ class Pool extends EventEmitter {
     if (entry === undefined) return
     this.#pending.delete(id)
     if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
-    if (entry.js) this.#js.settled()
+    if (entry.js) this.#js.settled(id)
     entry.reject(error)
   }
 
@@ -325,7 +325,7 @@ class Pool extends EventEmitter {
       this.#pending.delete(id)
       if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
       if (entry.js) {
-        this.#settleJs(entry, failed, code, message, values === undefined ? undefined : values[i])
+        this.#settleJs(id, entry, failed, code, message, values === undefined ? undefined : values[i])
       } else if (!failed) {
         const value = values === undefined ? undefined : values[i]
         if (entry.mode === SubmitMode.Single) entry.resolve(value)
@@ -339,9 +339,9 @@ class Pool extends EventEmitter {
     this.#afterSettle()
   }
 
-  /** Settles a JS task's promise: its result bytes decoded, or its error rebuilt. */
-  #settleJs (entry, failed, code, message, bytes) {
-    this.#js.settled()
+  /** Settles JS task `id`'s promise: its result bytes decoded, or its error rebuilt. */
+  #settleJs (id, entry, failed, code, message, bytes) {
+    this.#js.settled(id)
     if (entry.abortCause !== undefined || code === 'ABORT_ERR') {
       entry.reject(abortError(entry.abortCause ?? (entry.signal?.aborted ? entry.signal.reason : this.#closeReason)))
     } else if (failed) {

@@ -21,6 +21,7 @@ const TASKS = {
   uncloneable: controls('uncloneable'),
   fill: controls('fill'),
   byteLength: controls('byteLength'),
+  inspectTransfer: controls('inspectTransfer'),
   keep: controls('keep')
 }
 

@@ -3,7 +3,9 @@
 // How JS task inputs and results cross threads: V8's structured serialization (the format
 // postMessage uses), without a message per task. A TypedArray or DataView over a
 // SharedArrayBuffer is written as the buffer's id plus its window; both sides keep the buffers by
-// id (see README.md). Thrown errors cross as JSON descriptions.
+// id (see README.md). ArrayBuffers in an input's transfer list are not written: they cross apart,
+// moved by postMessage when a worker starts the task, and the bytes name them by their index in
+// that list. Thrown errors cross as JSON descriptions.
 // Primitives skip V8's serializer, whose setup alone costs more than a no-op task: a tag byte
 // then the value. V8's format always starts with its version tag, 0xFF, which no tag here uses.
 
@@ -11,6 +13,8 @@ const v8 = require('node:v8')
 
 /** Marks a view over a SharedArrayBuffer in the host-object stream (Node's own use 0-12). */
 const SHARED_VIEW = 0x5348
+/** Marks a view over a transferred ArrayBuffer there. */
+const TRANSFERRED_VIEW = 0x5452
 const VIEW_TYPES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, DataView, Buffer, BigInt64Array, BigUint64Array]
 
@@ -28,10 +32,21 @@ const STRING = 5
  * avoids by writing small integers apart.
  */
 const INT32 = 6
+/**
+ * Then the parcel's id and the count of its ArrayBuffers (uint32 each, little-endian), then V8's
+ * format, which names them by index: an input with a transfer list (see `encode`).
+ */
+const TRANSFER = 7
+const TRANSFER_HEADER = 9
 const CONSTANTS = [undefined, null, true, false]
+const NO_TRANSFER = Object.freeze([])
 
-/** Serializes `value`; SharedArrayBuffers become ids from `idOf(sab)` (listed in a trailer). */
-function encode (value, idOf) {
+/**
+ * Serializes `value`; SharedArrayBuffers become ids from `idOf(sab)`. The ArrayBuffers in
+ * `transfer` (checked by the caller: no duplicates, none detached) are left out: the bytes name
+ * parcel `parcel`, which `decode` asks for with `parcelOf(parcel)`.
+ */
+function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
   switch (typeof value) {
     case 'undefined': return Buffer.of(UNDEFINED)
     case 'boolean': return Buffer.of(value ? TRUE : FALSE)
@@ -55,12 +70,17 @@ function encode (value, idOf) {
     }
   }
   if (value === null) return Buffer.of(NULL)
-  const serializer = new Serializer(idOf)
+  const serializer = new Serializer(idOf, transfer)
+  if (transfer.length > 0) {
+    const header = Buffer.allocUnsafe(TRANSFER_HEADER)
+    header[0] = TRANSFER
+    header.writeUInt32LE(parcel, 1)
+    header.writeUInt32LE(transfer.length, 5)
+    serializer.writeRawBytes(header)
+    transfer.forEach((buffer, index) => serializer.transferArrayBuffer(index, buffer))
+  }
   serializer.writeHeader()
   serializer.writeValue(value)
-  // Trailer: the ids of the shared buffers, then their count, read from the end by `decode`.
-  for (const id of serializer.sharedIds) serializer.writeUint32Raw(id)
-  serializer.writeUint32Raw(serializer.sharedIds.length)
   return serializer.releaseBuffer()
 }
 
@@ -80,23 +100,32 @@ function decodesToViews (bytes) {
   return bytes[0] > INT32
 }
 
-/** Reads what `encode` wrote; `bufferOf(id)` returns the SharedArrayBuffer with that id. */
-function decode (bytes, bufferOf) {
+/**
+ * Reads what `encode` wrote; `bufferOf(id)` returns the SharedArrayBuffer with that id, and
+ * `parcelOf(id)` the ArrayBuffers of a transfer list (only inputs have one).
+ */
+function decode (bytes, bufferOf, parcelOf) {
   const tag = bytes[0]
   if (tag < NUMBER) return CONSTANTS[tag]
   if (tag === NUMBER) return bytes.readDoubleLE(1)
   if (tag === STRING) return bytes.toString('utf16le', 1)
   if (tag === INT32) return bytes.readInt32LE(1)
-  const deserializer = new Deserializer(bytes, bufferOf)
+  let transferred = NO_TRANSFER
+  if (tag === TRANSFER) {
+    transferred = parcelOf(bytes.readUInt32LE(1))
+    if (transferred.length !== bytes.readUInt32LE(5)) throw new Error('the transferred buffers do not match the input')
+    bytes = bytes.subarray(TRANSFER_HEADER)
+  }
+  const deserializer = new Deserializer(bytes, bufferOf, transferred)
   deserializer.readHeader()
   return deserializer.readValue()
 }
 
 class Serializer extends v8.DefaultSerializer {
-  constructor (idOf) {
+  constructor (idOf, transfer) {
     super()
     this.idOf = idOf
-    this.sharedIds = []
+    this.transfer = transfer
   }
 
   _getSharedArrayBufferId () {
@@ -105,32 +134,35 @@ class Serializer extends v8.DefaultSerializer {
   }
 
   _writeHostObject (view) {
-    if (!(view.buffer instanceof SharedArrayBuffer)) return super._writeHostObject(view)
-    const id = this.idOf(view.buffer)
-    this.sharedIds.push(id)
+    const buffer = view.buffer
+    let mark, id
+    if (buffer instanceof SharedArrayBuffer) {
+      mark = SHARED_VIEW
+      id = this.idOf(buffer)
+    } else {
+      id = this.transfer.length === 0 ? -1 : this.transfer.indexOf(buffer)
+      if (id < 0) return super._writeHostObject(view)
+      mark = TRANSFERRED_VIEW
+    }
     const type = Buffer.isBuffer(view) ? VIEW_TYPES.indexOf(Buffer) : VIEW_TYPES.indexOf(view.constructor)
-    if (type < 0) throw new TypeError(`a ${view.constructor.name} over a SharedArrayBuffer cannot be sent`)
-    for (const n of [SHARED_VIEW, id, type, view.byteOffset, view.byteLength]) this.writeUint32(n)
-  }
-
-  writeUint32Raw (n) {
-    const bytes = Buffer.allocUnsafe(4)
-    bytes.writeUInt32LE(n)
-    this.writeRawBytes(bytes)
+    if (type < 0) throw new TypeError(`a ${view.constructor.name} over a ${buffer.constructor.name} cannot be sent`)
+    for (const n of [mark, id, type, view.byteOffset, view.byteLength]) this.writeUint32(n)
   }
 }
 
 class Deserializer extends v8.DefaultDeserializer {
-  constructor (bytes, bufferOf) {
+  constructor (bytes, bufferOf, transferred) {
     super(bytes)
     this.bufferOf = bufferOf
+    this.transferred = transferred
+    transferred.forEach((buffer, index) => this.transferArrayBuffer(index, buffer))
   }
 
   _readHostObject () {
     const type = this.readUint32()
-    if (type !== SHARED_VIEW) return this.readCopiedView(VIEW_TYPES[type])
+    if (type !== SHARED_VIEW && type !== TRANSFERRED_VIEW) return this.readCopiedView(VIEW_TYPES[type])
     const [id, ctorIndex, byteOffset, byteLength] = [this.readUint32(), this.readUint32(), this.readUint32(), this.readUint32()]
-    const buffer = this.bufferOf(id)
+    const buffer = type === SHARED_VIEW ? this.bufferOf(id) : this.transferred[id]
     if (buffer === undefined) throw new Error(`the shared buffer ${id} is no longer known`)
     const Ctor = VIEW_TYPES[ctorIndex]
     if (Ctor === Buffer) return Buffer.from(buffer, byteOffset, byteLength)

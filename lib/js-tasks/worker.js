@@ -23,6 +23,10 @@ const tasks = []
 /** SharedArrayBuffers from the main thread by id, and their ids. */
 const shared = new Map()
 const sharedIds = new WeakMap()
+/** Transfer lists the main thread handed over, by parcel id, until the task's input is read. */
+const parcels = new Map()
+/** Set to 1 by the main thread after it posts a parcel (an Int32Array over shared memory). */
+let wake = null
 let messages = null
 let port = null
 /** The addon, and the key its per-task functions (`takeTask`, `resolveTask`) name `port` by. */
@@ -38,6 +42,7 @@ let busy = false
 parentPort.once('message', (boot) => {
   messages = boot.port
   messages.unref()
+  wake = boot.wake
   spinMs = boot.spinMicros / 1000
   idleTimeout = boot.idleTimeout
   for (const message of boot.messages) handle(message)
@@ -60,6 +65,9 @@ function handle (message) {
     sharedIds.set(buffer, id)
   } else if (message.forget !== undefined) {
     shared.delete(message.forget)
+  } else if (message.parcel !== undefined) {
+    const [id, buffers] = message.parcel
+    parcels.set(id, buffers)
   }
 }
 
@@ -72,6 +80,26 @@ function readMessages () {
 function bufferOf (id) {
   if (!shared.has(id)) readMessages() // posted before the task was queued, so it is there now
   return shared.get(id)
+}
+
+/**
+ * The transfer list of the input being read: asked of the main thread, which posts it (moving
+ * the buffers) at its loop's next turn. The task cannot start without it, so this waits; a
+ * `terminate()` still ends the wait.
+ */
+function parcelOf (id) {
+  messages.postMessage({ want: id })
+  for (;;) {
+    Atomics.store(wake, 0, 0)
+    readMessages()
+    const buffers = parcels.get(id)
+    if (buffers !== undefined) {
+      parcels.delete(id)
+      if (buffers === null) throw new Error('the transferred buffers are gone: the task was stopped before it started')
+      return buffers
+    }
+    Atomics.wait(wake, 0, 0)
+  }
 }
 
 function idOf (buffer) {
@@ -147,7 +175,7 @@ function run (index, input) {
   current = context
   let result
   try {
-    result = task.fn(decode(input, bufferOf), new TaskOptions(context))
+    result = task.fn(decode(input, bufferOf, parcelOf), new TaskOptions(context))
   } catch (error) {
     fail(context, error)
     return undefined
