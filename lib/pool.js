@@ -19,11 +19,8 @@ const isTestTask = (name) => name.startsWith('test.')
 const TASK_NAMES = [...TASKS.keys()].filter((name) => !isTestTask(name))
 /** Every kernel's name by its native index (test kernels included). */
 const KERNEL_NAMES = [...TASKS.keys()]
-/** How a user JS task's exec options are checked (lib/js-tasks/ reads them). */
-const JS_TASK = {
-  options: new Set([...EXEC_OPTIONS, ...JS_EXEC_OPTIONS]),
-  manyOptions: new Set([...EXEC_OPTIONS, ...EXEC_MANY_OPTIONS, ...JS_EXEC_OPTIONS])
-}
+/** The exec options a user JS task takes (lib/js-tasks/ reads `transfer`). */
+const JS_TASK_OPTIONS = new Set([...EXEC_OPTIONS, ...JS_EXEC_OPTIONS])
 /** A Map, not an object literal: a name like '__proto__' or 'toString' is not a priority. */
 const PRIORITIES = new Map([['high', TaskPriority.High], ['normal', TaskPriority.Normal], ['low', TaskPriority.Low]])
 /** The largest `options.timeout`, in ms: setTimeout's bound (2^31 - 1, about 24.8 days). */
@@ -130,36 +127,45 @@ class Pool extends EventEmitter {
     }
     let known = TASKS.get(task)
     if (known !== undefined && isTestTask(task) && process.env.COREPOOL_TEST_TASKS !== '1') known = undefined
-    const jsIndex = known === undefined ? this.#js?.indexOf(task) : undefined
-    if (known === undefined && jsIndex === undefined) return Promise.reject(unknownTask(task))
-    if (jsIndex !== undefined) {
-      known = JS_TASK
-      if (mode !== SubmitMode.Single) return this.#execManyJs(task, input, options, mode)
-    }
+    if (known === undefined) return this.#submitJs(task, input, options, mode)
     const read = options === undefined ? NO_EXEC_OPTIONS : readExecOptions(task, options, mode === SubmitMode.Single ? known.options : known.manyOptions)
     if (read instanceof Error) return Promise.reject(read)
-    const { priority, timeout, signal } = read
-    let id, keep
-    if (jsIndex === undefined) {
-      id = binding.submitTo(this.#key, known.index, input, options, priority, timeout, mode)
-    } else {
-      const sent = this.#js.submit(jsIndex, input, options, priority, timeout)
-      id = sent.error ?? sent.id
-      keep = sent.keep
+    const id = binding.submitTo(this.#key, known.index, input, options, read.priority, read.timeout, mode)
+    return this.#track(id, read.signal, mode, false, undefined)
+  }
+
+  /** `#submit` of a user JS task (a function apart: a pool without JS tasks never compiles it). */
+  #submitJs (task, input, options, mode) {
+    const jsIndex = this.#js?.indexOf(task)
+    if (jsIndex === undefined) return Promise.reject(unknownTask(task))
+    if (mode !== SubmitMode.Single) return this.#execManyJs(task, input, options, mode)
+    const read = options === undefined ? NO_EXEC_OPTIONS : readExecOptions(task, options, JS_TASK_OPTIONS)
+    if (read instanceof Error) return Promise.reject(read)
+    const { id, error, keep } = this.#js.submit(jsIndex, input, options, read.priority, read.timeout)
+    const promise = this.#track(error ?? id, read.signal, mode, true, keep)
+    if (error === undefined) {
+      this.#stayAwake()
+      if (read.timeout > 0) this.#js.watch(id, read.timeout, () => this.#pending.has(id))
     }
+    return promise
+  }
+
+  /**
+   * Waits for submitted task `id` to settle, or rejects with the Error that the native side
+   * returned instead of an id. `keep`: what the task uses and must outlive it (JS tasks).
+   */
+  #track (id, signal, mode, js, keep) {
     if (typeof id !== 'number') {
       if (id.code === 'ERR_QUEUE_FULL') this.#needsDrain = true
       return Promise.reject(id)
     }
     this.#outstanding++
-    if (jsIndex !== undefined) this.#stayAwake()
     let entry
     const promise = new Promise((resolve, reject) => {
       // `abortCause`: a JS task's (lib/js-tasks/ settles it outside the kernels' token).
-      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined, js: jsIndex !== undefined, keep }
+      entry = { resolve, reject, signal, onAbort: null, mode, abortCause: undefined, js, keep }
     })
     this.#pending.set(id, entry)
-    if (entry.js && timeout > 0) this.#js.watch(id, timeout, () => this.#pending.has(id))
     if (signal !== null) {
       entry.onAbort = () => this.#abort(id)
       signal.addEventListener('abort', entry.onAbort, { once: true })
