@@ -187,7 +187,7 @@ export interface JsTaskContext {
   signal: AbortSignal
 }
 
-/** Options of exec/execMany for a user JS task. */
+/** Options of exec/execMany for a user JS task (`transfer`: exec only). */
 export interface JsExecOptions extends ExecOptions {
   /** ArrayBuffers moved to the task without a copy, as by postMessage's transfer list: detached in the caller when exec returns. */
   transfer?: ArrayBuffer[]
@@ -256,8 +256,8 @@ export declare class Pool extends EventEmitter {
   execMany<T extends TaskName, I extends TaskMap[T]['input'], O extends ExecOptions & TaskMap[T]['options']> (task: T, inputs: I[], options: O & { settled: true }): Promise<Array<PromiseSettledResult<TaskResult<T, I, O>>>>
   /** Runs a registered user JS task, named in `UserTasks`; resolves with its (structured-cloned) result. */
   exec<N extends UserTaskName> (task: N, input: UserTasks[N]['input'], options?: JsExecOptions): Promise<UserTasks[N]['output']>
-  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options?: JsExecOptions & { settled?: false }): Promise<Array<UserTasks[N]['output']>>
-  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options: JsExecOptions & { settled: true }): Promise<Array<PromiseSettledResult<UserTasks[N]['output']>>>
+  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options?: Omit<JsExecOptions, 'transfer'> & { settled?: false }): Promise<Array<UserTasks[N]['output']>>
+  execMany<N extends UserTaskName> (task: N, inputs: Array<UserTasks[N]['input']>, options: Omit<JsExecOptions, 'transfer'> & { settled: true }): Promise<Array<PromiseSettledResult<UserTasks[N]['output']>>>
   /** Registers user JS task modules; throws ERR_INVALID_ARG for a taken name, a relative path or a missing file. */
   register (tasks: JsTaskMap): void
   stats (): PoolStats

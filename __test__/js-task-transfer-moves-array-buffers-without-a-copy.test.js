@@ -36,7 +36,7 @@ test('the caller\'s buffers are detached when exec returns, and a queued task ab
   await pool.close()
 })
 
-test('a transfer list with a buffer twice or a detached one is ERR_INVALID_ARG and detaches nothing', async () => {
+test('a transfer list with a buffer twice or a detached one, or given to execMany, is ERR_INVALID_ARG and detaches nothing', async () => {
   const pool = new Pool({ threads: 1, tasks: TASKS })
   const kept = new ArrayBuffer(4)
   const twice = new ArrayBuffer(4)
@@ -46,6 +46,8 @@ test('a transfer list with a buffer twice or a detached one is ERR_INVALID_ARG a
   structuredClone(detached, { transfer: [detached] })
   await assert.rejects(pool.exec('byteLength', kept, { transfer: [kept, detached] }),
     { code: 'ERR_INVALID_ARG', message: 'options.transfer[1] is detached' })
+  await assert.rejects(pool.execMany('byteLength', [kept], { transfer: [kept] }),
+    { code: 'ERR_INVALID_ARG', message: 'options.transfer moves buffers to one task: use exec for each input that moves buffers' })
   assert.deepEqual([kept.byteLength, twice.byteLength], [4, 4], 'nothing was detached')
   assert.equal(await pool.exec('byteLength', new ArrayBuffer(0), { transfer: [new ArrayBuffer(0)] }), 0, 'an empty buffer is not a detached one')
   await pool.close()

@@ -366,6 +366,10 @@ class Pool extends EventEmitter {
 
   /** execMany for a JS task: one engine task per input, settled together. */
   #execManyJs (task, inputs, options, mode) {
+    // One transfer list cannot move to every input's task: the first would detach it for the rest.
+    if (options?.transfer !== undefined) {
+      return Promise.reject(invalidArg('options.transfer moves buffers to one task: use exec for each input that moves buffers'))
+    }
     const { settled, ...each } = options ?? {}
     const promises = inputs.map((input) => this.exec(task, input, each))
     return mode === SubmitMode.All ? Promise.all(promises) : Promise.allSettled(promises)

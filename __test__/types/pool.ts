@@ -90,5 +90,9 @@ export async function userTasks () {
   await pool.exec('report', { rows: 'x' })
   // @ts-expect-error a name neither built in nor declared
   await pool.exec('render', {})
+  const moved = new ArrayBuffer(8)
+  await pool.exec('report', { rows: [] }, { transfer: [moved] })
+  // @ts-expect-error a transfer list moves buffers to one task: exec only
+  await pool.execMany('report', [{ rows: [] }], { transfer: [moved] })
   return t
 }
