@@ -137,12 +137,9 @@ async function starvation (pool) {
     let whenWarm
     const warmed = new Promise((resolve) => { whenWarm = resolve })
     const loop = async () => {
-      let first = true
-      while (!stop) {
-        await op(INPUT)
-        if (first && ++warm === LOAD_LOOPS) whenWarm()
-        first = false
-      }
+      await op(INPUT)
+      if (++warm === LOAD_LOOPS) whenWarm()
+      while (!stop) await op(INPUT)
     }
     const load = Array.from({ length: LOAD_LOOPS }, loop)
     const first = await readOnce()

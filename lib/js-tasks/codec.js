@@ -140,7 +140,7 @@ class Serializer extends v8.DefaultSerializer {
       mark = SHARED_VIEW
       id = this.idOf(buffer)
     } else {
-      id = this.transfer.length === 0 ? -1 : this.transfer.indexOf(buffer)
+      id = this.transfer.indexOf(buffer)
       if (id < 0) return super._writeHostObject(view)
       mark = TRANSFERRED_VIEW
     }

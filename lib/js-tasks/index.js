@@ -132,7 +132,6 @@ class JsTasks {
   /** JS task `id` settled (by any path): a transfer list no worker asked for is dropped. */
   settled (id) {
     this.#outstanding--
-    if (this.#parcelOfTask.size === 0) return
     const parcel = this.#parcelOfTask.get(id)
     if (parcel === undefined) return
     this.#parcelOfTask.delete(id)
