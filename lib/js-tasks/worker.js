@@ -17,7 +17,7 @@ const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'ab
  * Where `takeTask` copies an input that fits, after its length (4 bytes, little-endian): a task
  * then costs no new Buffer. Most inputs of short tasks fit; a larger one comes as its own Buffer.
  */
-const inbox = Buffer.alloc(4096)
+const inbox = Buffer.alloc(64 * 1024)
 /** Registered tasks by index: { filename, exportName, fn, loading }. */
 const tasks = []
 /** SharedArrayBuffers from the main thread by id, and their ids. */
