@@ -1,21 +1,18 @@
 'use strict'
 
-// How JS task inputs and results cross threads, without a message per task. Object-shaped plain
-// data (plain objects and dense arrays of strings, finite numbers, booleans and null, no object
-// twice) crosses as JSON text: V8's JSON.parse builds such data faster than its deserializer, and
-// node:v8's Deserializer keeps everything it read reachable until its wrapper is collected, so
-// each payload survives a scavenge. Anything else crosses in V8's structured serialization (the
-// format postMessage uses), which is exact for every value structured clone takes. A TypedArray
-// or DataView over a SharedArrayBuffer is written as the buffer's id plus its window; both sides
-// keep the buffers by id (see README.md). ArrayBuffers in an input's transfer list are not
-// written: they cross apart, moved by postMessage when a worker starts the task, and the bytes
-// name them by their index in that list. Thrown errors cross as JSON descriptions.
-// Primitives skip both, since V8's serializer setup alone costs more than a no-op task: a tag
-// byte then the value. V8's format always starts with its version tag, 0xFF, which no tag here
-// uses.
+// How JS task inputs and results cross threads, without a message per task: V8's structured
+// serialization (the format postMessage uses). On the receiving side the engine rewrites those
+// bytes as JSON text when JSON gives the same value (object-shaped plain data; see
+// crates/corepool-core/src/js_tasks/json.rs), since `JSON.parse` builds such data faster than
+// node:v8's Deserializer, which also keeps what it read reachable until its wrapper is collected.
+// A TypedArray or DataView over a SharedArrayBuffer is written as the buffer's id plus its
+// window; both sides keep the buffers by id (see README.md). ArrayBuffers in an input's transfer
+// list are not written: they cross apart, moved by postMessage when a worker starts the task, and
+// the bytes name them by their index in that list. Thrown errors cross as JSON descriptions.
+// Primitives skip V8's serializer, whose setup alone costs more than a no-op task: a tag byte
+// then the value. V8's format always starts with its version tag, 0xFF, which no tag here uses.
 
 const v8 = require('node:v8')
-const { isProxy } = require('node:util').types
 
 /** Marks a view over a SharedArrayBuffer in the host-object stream (Node's own use 0-12). */
 const SHARED_VIEW = 0x5348
@@ -44,7 +41,7 @@ const INT32 = 6
  */
 const TRANSFER = 7
 const TRANSFER_HEADER = 9
-/** Then the value as JSON text, UTF-8: data that `crossesAsJson` accepts. */
+/** Then the value as JSON text, UTF-8: V8's format rewritten by the engine (json.rs). */
 const JSON_TEXT = 8
 /** The first byte of V8's format, its version tag. */
 const V8_FORMAT = 0xff
@@ -54,8 +51,7 @@ const NO_TRANSFER = Object.freeze([])
 /**
  * Serializes `value`; SharedArrayBuffers become ids from `idOf(sab)`. The ArrayBuffers in
  * `transfer` (checked by the caller: no duplicates, none detached) are left out: the bytes name
- * parcel `parcel`, which `decode` asks for with `parcelOf(parcel)`. The bytes may be a window on
- * this thread's scratch space, good until the next `encode`: the engine copies them at once.
+ * parcel `parcel`, which `decode` asks for with `parcelOf(parcel)`.
  */
 function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
   switch (typeof value) {
@@ -81,10 +77,6 @@ function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
     }
   }
   if (value === null) return Buffer.of(NULL)
-  if (transfer.length === 0) {
-    const text = jsonTextOf(value)
-    if (text !== undefined) return jsonBytes(text)
-  }
   const serializer = new Serializer(idOf, transfer)
   if (transfer.length > 0) {
     const header = Buffer.allocUnsafe(TRANSFER_HEADER)
@@ -97,87 +89,6 @@ function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
   serializer.writeHeader()
   serializer.writeValue(value)
   return serializer.releaseBuffer()
-}
-
-/** Where `jsonBytes` writes JSON text that fits, so that most payloads cost no new Buffer. */
-const scratch = Buffer.allocUnsafe(64 * 1024)
-
-function jsonBytes (text) {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  const bytes = 1 + 3 * text.length <= scratch.length ? scratch : Buffer.allocUnsafe(1 + Buffer.byteLength(text))
-  bytes[0] = JSON_TEXT
-  return bytes.subarray(0, 1 + bytes.utf8Write(text, 1))
-}
-
-const getPrototypeOf = Object.getPrototypeOf
-const keysOf = Object.keys
-const OBJECT_PROTOTYPE = Object.prototype
-const ARRAY_PROTOTYPE = Array.prototype
-/**
- * Array items that are not objects, beyond 8 per plain object, after which V8's format is used:
- * it writes and reads arrays of numbers and strings faster than JSON (1,000 doubles: 45 vs
- * 205 µs a round trip), while JSON wins on objects (100 rows of 4 fields: 110 vs 123 µs, before
- * the scavenge that V8's deserializer adds).
- */
-const ITEMS_ALLOWED = 64
-const ITEMS_PER_OBJECT = 8
-
-/**
- * `value` (an object) as JSON text if it is object-shaped data that JSON carries exactly, that is
- * if JSON.parse(JSON.stringify(value)) gives what structured clone gives: plain objects
- * (prototype Object.prototype or null) and arrays, neither a Proxy nor reached twice, arrays
- * without holes or extra properties, and strings, booleans, null and finite numbers other than
- * -0 in them. Else undefined, and V8's format decides, also when checking threw (a getter, a
- * nesting deeper than this walk's stack). An accessor property is read here and again by
- * JSON.stringify.
- */
-function jsonTextOf (value) {
-  // JSON.stringify would call an inherited toJSON; structured clone never does.
-  if (OBJECT_PROTOTYPE.toJSON !== undefined || ARRAY_PROTOTYPE.toJSON !== undefined) return undefined
-  try {
-    return new JsonCheck().object(value) ? JSON.stringify(value) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-class JsonCheck {
-  seen = new Set()
-  objects = 0
-  items = 0
-
-  object (value) {
-    if (this.seen.has(value) || isProxy(value)) return false
-    this.seen.add(value)
-    const prototype = getPrototypeOf(value)
-    if (prototype === ARRAY_PROTOTYPE) return this.array(value)
-    if (prototype !== OBJECT_PROTOTYPE && prototype !== null) return false
-    this.objects++
-    const keys = keysOf(value)
-    for (let i = 0; i < keys.length; i++) {
-      const item = value[keys[i]]
-      if (typeof item === 'object' ? item !== null && !this.object(item) : !isJsonLeaf(item)) return false
-    }
-    return true
-  }
-
-  array (value) {
-    const length = value.length
-    for (let i = 0; i < length; i++) {
-      const item = value[i]
-      if (typeof item === 'object') {
-        if (item !== null && !this.object(item)) return false
-      } else if (!isJsonLeaf(item) || ++this.items > ITEMS_ALLOWED + ITEMS_PER_OBJECT * this.objects) {
-        return false // a hole reads as undefined, which is no JSON leaf
-      }
-    }
-    return keysOf(value).length === length
-  }
-}
-
-function isJsonLeaf (value) {
-  const type = typeof value
-  return type === 'string' || type === 'boolean' || (type === 'number' && value - value === 0 && (value !== 0 || 1 / value > 0))
 }
 
 /**

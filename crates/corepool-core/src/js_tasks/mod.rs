@@ -3,6 +3,7 @@
 //! The design is in README.md in this folder.
 
 mod dispatch;
+mod json;
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -148,6 +149,8 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
   let Some((task, input)) = taken else {
     return Ok(None);
   };
+  // Rewritten here, on the worker's thread, so that the main thread's exec stays short.
+  let input = json::v8_to_json(&input).unwrap_or(input);
   let js = js_of(&env);
   let index = js.number(task as f64).map_err(failure)?;
   let value = match inbox.get_mut(..4 + input.len()) {
@@ -167,10 +170,19 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
   Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), value) }))
 }
 
-/// The serialized result of the task that the worker whose port has `port_key` is running.
+/// The serialized result of the task that the worker whose port has `port_key` is running; as
+/// JSON text when that is exact (json.rs), for the main thread to decode with `JSON.parse`.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  report_to(port_key, Report::Value(Output::Buffer(result.to_vec())));
+  let bytes = json::v8_to_json(&result).unwrap_or_else(|| result.to_vec());
+  report_to(port_key, Report::Value(Output::Buffer(bytes)));
+}
+
+/// `bytes` in V8's format rewritten as the codec's JSON form, or null where JSON would not give
+/// the same value: what `takeTask` and `resolveTask` do to inputs and results. For tests.
+#[napi]
+pub fn json_of_v8(bytes: BufferSlice) -> Option<Buffer> {
+  json::v8_to_json(&bytes).map(Buffer::from)
 }
 
 /// The result of that task when it crosses as itself (lib/js-tasks/codec.js's `crossesAsItself`):
