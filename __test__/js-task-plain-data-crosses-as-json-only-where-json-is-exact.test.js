@@ -1,20 +1,31 @@
 'use strict'
 
-// The engine rewrites V8's format as JSON text for object-shaped plain data, which the other
-// thread builds with JSON.parse; everything JSON would change keeps V8's format. Either way a
-// task sees what structured clone gives, which these tests use as the oracle.
+// Object-shaped plain data crosses as JSON text, which the receiving thread builds with
+// JSON.parse: an input as the engine rewrites V8's format on the worker's thread, a result as
+// the worker writes it (or, where it cannot, as the engine rewrites it). Everything JSON would
+// change keeps V8's format. Either way a task sees what structured clone gives, which these tests
+// use as the oracle.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Pool } = require('..')
 const binding = require('../lib/native.js')
-const { encode } = require('../lib/js-tasks/codec.js')
+const { encode, encodeResult } = require('../lib/js-tasks/codec.js')
 const { TASKS } = require('./helpers/js-tasks.js')
 
 const JSON_TEXT = 8
 const noSharedBuffers = () => assert.fail('no SharedArrayBuffer here')
-/** What the engine makes of `value`'s bytes: the JSON text, or null where V8's format stays. */
-function jsonOf (value) {
-  const json = binding.jsonOfV8(encode(value, noSharedBuffers))
+const SIDES = {
+  /** What the worker's takeTask makes of an input's bytes. */
+  input: (value) => binding.jsonOfV8(encode(value, noSharedBuffers)),
+  /** What a result's bytes are once resolveTask has them. */
+  result: (value) => {
+    const bytes = Buffer.from(encodeResult(value, noSharedBuffers))
+    return bytes[0] === JSON_TEXT ? bytes : binding.jsonOfV8(bytes)
+  }
+}
+/** The JSON text `value` crosses as, from `side`, or null where V8's format stays. */
+function jsonOf (value, side) {
+  const json = SIDES[side](value)
   if (json === null) return null
   assert.equal(json[0], JSON_TEXT)
   return json.toString('utf8', 1)
@@ -71,13 +82,15 @@ function inexact () {
 }
 
 test('object-shaped plain data becomes JSON text that parses to the structured clone; the rest keeps V8\'s format', () => {
-  for (const [name, value] of Object.entries(exact())) {
-    const text = jsonOf(value)
-    assert.notEqual(text, null, name)
-    assert.deepStrictEqual(JSON.parse(text), structuredClone(value), name)
-    assert.equal(JSON.stringify(JSON.parse(text)), JSON.stringify(structuredClone(value)), `${name}: same key order`)
+  for (const side of Object.keys(SIDES)) {
+    for (const [name, value] of Object.entries(exact())) {
+      const text = jsonOf(value, side)
+      assert.notEqual(text, null, `${side}: ${name}`)
+      assert.deepStrictEqual(JSON.parse(text), structuredClone(value), `${side}: ${name}`)
+      assert.equal(JSON.stringify(JSON.parse(text)), JSON.stringify(structuredClone(value)), `${side}: ${name}: same key order`)
+    }
+    for (const [name, value] of Object.entries(inexact())) assert.equal(jsonOf(value, side), null, `${side}: ${name}`)
   }
-  for (const [name, value] of Object.entries(inexact())) assert.equal(jsonOf(value), null, name)
 })
 
 test('every value, JSON-shaped or not, comes back from a task as structured clone makes it', async () => {
@@ -112,6 +125,7 @@ test('a getter is read once, an inherited toJSON is never called, and a Proxy is
 
   const proxy = new Proxy({ a: 1 }, {})
   assert.throws(() => structuredClone(proxy), { name: 'DataCloneError' })
+  assert.throws(() => encodeResult({ inner: proxy }, noSharedBuffers), /could not be cloned/, 'nor does a result cross as JSON')
   await assert.rejects(pool.exec('echo', { inner: proxy }), (error) => {
     assert.equal(error.code, 'ERR_INVALID_ARG')
     assert.match(error.message, /^input could not be cloned: .*could not be cloned/)
@@ -149,16 +163,18 @@ test('random plain data: whenever the engine writes JSON, it parses to the struc
     for (let i = Math.floor(random() * 5); i > 0; i--) object[pick(strings.concat(['id', 'name', '1', '-1']))] = value(depth + 1)
     return object
   }
-  let asJson = 0
+  const asJson = { input: 0, result: 0 }
   for (let i = 0; i < 2000; i++) {
     const input = { v: value(0) }
-    const text = jsonOf(input)
-    if (text === null) continue
-    asJson++
-    assert.deepStrictEqual(JSON.parse(text), structuredClone(input))
-    assert.equal(JSON.stringify(JSON.parse(text)), JSON.stringify(structuredClone(input)))
+    for (const side of Object.keys(SIDES)) {
+      const text = jsonOf(input, side)
+      if (text === null) continue
+      asJson[side]++
+      assert.deepStrictEqual(JSON.parse(text), structuredClone(input))
+      assert.equal(JSON.stringify(JSON.parse(text)), JSON.stringify(structuredClone(input)))
+    }
   }
-  assert.ok(asJson > 500, `${asJson} of 2,000 values crossed as JSON`)
+  assert.ok(asJson.input > 500 && asJson.result > 500, `of 2,000 values, ${asJson.input} inputs and ${asJson.result} results crossed as JSON`)
 })
 
 test('inputs sent together, and JSON larger than the worker\'s inbox, each arrive whole', async () => {
@@ -166,7 +182,7 @@ test('inputs sent together, and JSON larger than the worker\'s inbox, each arriv
   const inputs = Array.from({ length: 50 }, (_, i) => ({ i, text: 'x'.repeat(i * 100), list: [{ i }] }))
   assert.deepStrictEqual(await Promise.all(inputs.map((input) => pool.exec('echo', input))), inputs)
   const large = rows(3000)
-  assert.ok(binding.jsonOfV8(encode(large, noSharedBuffers)).length > 128 * 1024, 'more than the 64 KiB inbox')
+  assert.ok(jsonOf(large, 'input').length > 128 * 1024, 'more than the 64 KiB inbox')
   assert.deepStrictEqual(await pool.exec('echo', large), large)
   await pool.close()
 })

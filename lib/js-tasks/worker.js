@@ -9,7 +9,7 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { encode, decode, decodesToViews, crossesAsItself, describeError } = require('./codec.js')
+const { encodeResult, decode, decodesToViews, crossesAsItself, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
 
@@ -195,7 +195,7 @@ function succeed (context, value) {
   }
   let bytes
   try {
-    bytes = encode(value, idOf)
+    bytes = encodeResult(value, idOf)
   } catch (error) {
     port.reject('ERR_TASK_RESULT', `the task's result could not be cloned: ${error.message}`)
     return

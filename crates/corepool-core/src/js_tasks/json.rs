@@ -34,14 +34,26 @@ const MAX_DEPTH: usize = 256;
 /// `bytes` (V8's format, version header first) as `JSON_TEXT` then UTF-8 JSON text, when
 /// `JSON.parse` of it gives what V8's deserializer would; `None` otherwise.
 pub fn v8_to_json(bytes: &[u8]) -> Option<Vec<u8>> {
+  let mut out = Vec::new();
+  rewrite(bytes, &mut out).then_some(out)
+}
+
+/// `v8_to_json` into `out` (cleared first, so that a thread can keep one buffer): true when it
+/// wrote the JSON form there.
+pub fn rewrite(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+  out.clear();
+  try_rewrite(bytes, out).is_some()
+}
+
+fn try_rewrite(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
   let mut reader = Reader { bytes, at: 0 };
   if reader.byte()? != VERSION_TAG || !VERSIONS.contains(&reader.varint()?) {
     return None;
   }
-  let mut writer = Writer { out: Vec::with_capacity(bytes.len() + bytes.len() / 4), objects: 0, items: 0 };
-  writer.out.push(JSON_TEXT);
-  writer.value(&mut reader, 0)?;
-  (reader.at == bytes.len()).then_some(writer.out)
+  out.reserve(bytes.len() + bytes.len() / 4);
+  out.push(JSON_TEXT);
+  Writer { out, objects: 0, items: 0 }.value(&mut reader, 0)?;
+  (reader.at == bytes.len()).then_some(())
 }
 
 struct Reader<'a> {
@@ -95,13 +107,13 @@ impl<'a> Reader<'a> {
   }
 }
 
-struct Writer {
-  out: Vec<u8>,
+struct Writer<'a> {
+  out: &'a mut Vec<u8>,
   objects: usize,
   items: usize,
 }
 
-impl Writer {
+impl Writer<'_> {
   fn value(&mut self, reader: &mut Reader, depth: usize) -> Option<()> {
     let tag = reader.tag()?;
     self.tagged(tag, reader, depth)
@@ -142,7 +154,7 @@ impl Writer {
     if value < 0 {
       self.out.push(b'-');
     }
-    self.out.extend_from_slice(&digits[at..]);
+    self.ascii(&digits[at..]);
   }
 
   /// A double as the shortest text that reads back as the same double; -0, NaN and the
@@ -155,7 +167,7 @@ impl Writer {
       self.int(value as i64);
     } else {
       // Ryu: the shortest digits that read back as `value`, in a form JSON takes ("1e21").
-      self.out.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
+      self.ascii(ryu::Buffer::new().format_finite(value).as_bytes());
     }
     Some(())
   }
@@ -167,7 +179,7 @@ impl Writer {
     match tag {
       // Latin-1: each byte is its code point.
       b'"' if !bytes.iter().any(|&byte| NEEDS_WORK[usize::from(byte)]) => {
-        self.out.extend_from_slice(bytes); // ASCII with nothing to escape: the common case
+        self.ascii(bytes); // nothing to escape: the common case
       }
       b'"' => bytes.iter().for_each(|&byte| self.char(char::from(byte))),
       b'S' => std::str::from_utf8(bytes).ok()?.chars().for_each(|c| self.char(c)),
@@ -189,6 +201,15 @@ impl Writer {
     }
     self.out.push(b'"');
     Some(())
+  }
+
+  /// Most keys and many strings are a few bytes: a loop beats a call to memmove for those.
+  fn ascii(&mut self, bytes: &[u8]) {
+    if bytes.len() <= 16 {
+      bytes.iter().for_each(|&byte| self.out.push(byte));
+    } else {
+      self.out.extend_from_slice(bytes);
+    }
   }
 
   fn char(&mut self, c: char) {

@@ -130,6 +130,8 @@ type PortParts = (Arc<Dispatcher>, Arc<Slot>);
 thread_local! {
   /// This worker thread's ports, for `takeTask` and `resolveTask` (see keyed.rs).
   static PORTS: Keyed<PortParts> = Keyed::new();
+  /// Where this worker thread writes inputs and results as JSON (json.rs), kept between tasks.
+  static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Drop for JsWorkerPort {
@@ -149,23 +151,23 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
   let Some((task, input)) = taken else {
     return Ok(None);
   };
-  // Rewritten here, on the worker's thread, so that the main thread's exec stays short.
-  let input = json::v8_to_json(&input).unwrap_or(input);
   let js = js_of(&env);
   let index = js.number(task as f64).map_err(failure)?;
-  let value = match inbox.get_mut(..4 + input.len()) {
-    Some(area) => {
-      area[..4].copy_from_slice(&(input.len() as u32).to_le_bytes());
-      area[4..].copy_from_slice(&input);
-      index
+  // Rewritten here, on the worker's thread, so that the main thread's exec stays short.
+  let value = with_json_scratch(|json| {
+    let rewritten = json::rewrite(&input, json);
+    let bytes = if rewritten { &json[..] } else { &input[..] };
+    if let Some(area) = inbox.get_mut(..4 + bytes.len()) {
+      area[..4].copy_from_slice(&(bytes.len() as u32).to_le_bytes());
+      area[4..].copy_from_slice(bytes);
+      return Ok(index);
     }
-    None => {
-      let pair = js.array(2).map_err(failure)?;
-      js.set_element(pair, 0, index).map_err(failure)?;
-      js.set_element(pair, 1, js.buffer(input).map_err(failure)?).map_err(failure)?;
-      pair
-    }
-  };
+    let pair = js.array(2)?;
+    js.set_element(pair, 0, index)?;
+    js.set_element(pair, 1, js.buffer(if rewritten { json.clone() } else { input })?)?;
+    Ok(pair)
+  });
+  let value = value.map_err(failure)?;
   // SAFETY: a value just created in this callback's env.
   Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), value) }))
 }
@@ -174,7 +176,7 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
 /// JSON text when that is exact (json.rs), for the main thread to decode with `JSON.parse`.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  let bytes = json::v8_to_json(&result).unwrap_or_else(|| result.to_vec());
+  let bytes = with_json_scratch(|json| if json::rewrite(&result, json) { json.clone() } else { result.to_vec() });
   report_to(port_key, Report::Value(Output::Buffer(bytes)));
 }
 
@@ -202,6 +204,18 @@ pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()
   };
   report_to(port_key, Report::Value(output));
   Ok(())
+}
+
+/// Runs `f` with this thread's JSON buffer, which it keeps unless a large value grew it.
+fn with_json_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+  const KEPT: usize = 1 << 20;
+  JSON.with_borrow_mut(|json| {
+    let result = f(json);
+    if json.capacity() > KEPT {
+      *json = Vec::new();
+    }
+    result
+  })
 }
 
 fn report_to(port_key: u32, report: Report) {
