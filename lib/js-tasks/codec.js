@@ -46,7 +46,10 @@ const INT32 = 6
  */
 const TRANSFER = 7
 const TRANSFER_HEADER = 9
-/** Then the value as JSON text, UTF-8: V8's format rewritten by the engine (json.rs). */
+/**
+ * Then the value as JSON text, UTF-8: written by `encodeResult`, or V8's format rewritten by the
+ * engine (json.rs).
+ */
 const JSON_TEXT = 8
 /** The first byte of V8's format, its version tag. */
 const V8_FORMAT = 0xff
