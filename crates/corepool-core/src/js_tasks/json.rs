@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-/// The first byte of `encode`'s JSON form (lib/js-tasks/codec.js's `JSON_TEXT`).
+/// The first byte of the codec's JSON form (lib/js-tasks/codec.js's `JSON_TEXT`).
 pub const JSON_TEXT: u8 = 8;
 const VERSION_TAG: u8 = 0xff;
 const VERSIONS: std::ops::RangeInclusive<u64> = 13..=15;
