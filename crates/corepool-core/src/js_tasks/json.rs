@@ -128,6 +128,7 @@ impl Writer<'_> {
       b'U' => self.int(i64::from(u32::try_from(reader.varint()?).ok()?)),
       b'N' => self.double(reader.double()?)?,
       b'"' | b'c' | b'S' => self.string(tag, reader)?,
+      b'o' | b'A' if depth == MAX_DEPTH => return None,
       b'o' => self.object(reader, depth + 1)?,
       b'A' => self.array(reader, depth + 1)?,
       // Everything else: undefined, holes, references to an object met before, Dates, boxed
@@ -229,9 +230,6 @@ impl Writer<'_> {
   /// `o`, then key and value pairs, then `{` and their count. A key is a string, or a number
   /// for an integer-like key. Keys that need an escape in JSON are left to V8's format.
   fn object(&mut self, reader: &mut Reader, depth: usize) -> Option<()> {
-    if depth > MAX_DEPTH {
-      return None;
-    }
     self.objects += 1;
     self.out.push(b'{');
     let mut count = 0u64;
@@ -278,9 +276,6 @@ impl Writer<'_> {
   /// `A` and the length, the elements, then named properties (none here), then `$`, their
   /// count and the length.
   fn array(&mut self, reader: &mut Reader, depth: usize) -> Option<()> {
-    if depth > MAX_DEPTH {
-      return None;
-    }
     let length = reader.varint()?;
     self.out.push(b'[');
     for index in 0..length {

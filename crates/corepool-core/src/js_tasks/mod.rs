@@ -130,7 +130,7 @@ type PortParts = (Arc<Dispatcher>, Arc<Slot>);
 thread_local! {
   /// This worker thread's ports, for `takeTask` and `resolveTask` (see keyed.rs).
   static PORTS: Keyed<PortParts> = Keyed::new();
-  /// Where this worker thread writes inputs and results as JSON (json.rs), kept between tasks.
+  /// Where this worker thread writes inputs as JSON (json.rs), kept between tasks.
   static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -176,7 +176,7 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
 /// JSON text when that is exact (json.rs), for the main thread to decode with `JSON.parse`.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  let bytes = with_json_scratch(|json| if json::rewrite(&result, json) { json.clone() } else { result.to_vec() });
+  let bytes = json::v8_to_json(&result).unwrap_or_else(|| result.to_vec());
   report_to(port_key, Report::Value(Output::Buffer(bytes)));
 }
 
