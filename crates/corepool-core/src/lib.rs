@@ -35,7 +35,7 @@ pub mod pool;
 mod surface;
 pub mod tasks;
 
-pub use js_tasks::{json_of_v8, resolve_task, resolve_task_plain, submit_js_to, take_task};
+pub use js_tasks::{plain_of_v8, resolve_task, resolve_task_plain, submit_js_to, take_task};
 pub use surface::*;
 use surface::{error_value, failure, js_of, submitted_value};
 

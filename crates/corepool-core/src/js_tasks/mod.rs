@@ -3,7 +3,7 @@
 //! The design is in README.md in this folder.
 
 mod dispatch;
-mod json;
+mod plain;
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -130,8 +130,8 @@ type PortParts = (Arc<Dispatcher>, Arc<Slot>);
 thread_local! {
   /// This worker thread's ports, for `takeTask` and `resolveTask` (see keyed.rs).
   static PORTS: Keyed<PortParts> = Keyed::new();
-  /// Where this worker thread writes inputs as JSON (json.rs), kept between tasks.
-  static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+  /// Where this worker thread writes inputs in the plain format (plain.rs), kept between tasks.
+  static PLAIN: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Drop for JsWorkerPort {
@@ -154,9 +154,9 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
   let js = js_of(&env);
   let index = js.number(task as f64).map_err(failure)?;
   // Rewritten here, on the worker's thread, so that the main thread's exec stays short.
-  let value = with_json_scratch(|json| {
-    let rewritten = json::rewrite(&input, json);
-    let bytes = if rewritten { &json[..] } else { &input[..] };
+  let value = with_plain_scratch(|plain| {
+    let rewritten = plain::rewrite(&input, plain);
+    let bytes = if rewritten { &plain[..] } else { &input[..] };
     if let Some(area) = inbox.get_mut(..4 + bytes.len()) {
       area[..4].copy_from_slice(&(bytes.len() as u32).to_le_bytes());
       area[4..].copy_from_slice(bytes);
@@ -164,7 +164,7 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
     }
     let pair = js.array(2)?;
     js.set_element(pair, 0, index)?;
-    js.set_element(pair, 1, js.buffer(if rewritten { json.clone() } else { input })?)?;
+    js.set_element(pair, 1, js.buffer(if rewritten { plain.clone() } else { input })?)?;
     Ok(pair)
   });
   let value = value.map_err(failure)?;
@@ -172,19 +172,19 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
   Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), value) }))
 }
 
-/// The serialized result of the task that the worker whose port has `port_key` is running; as
-/// JSON text when that is exact (json.rs), for the main thread to decode with `JSON.parse`.
+/// The serialized result of the task that the worker whose port has `port_key` is running; in
+/// the plain format when that is exact (plain.rs), for the main thread to read with plain.js.
 #[napi]
 pub fn resolve_task(port_key: u32, result: BufferSlice) {
-  let bytes = json::v8_to_json(&result).unwrap_or_else(|| result.to_vec());
+  let bytes = plain::v8_to_plain(&result).unwrap_or_else(|| result.to_vec());
   report_to(port_key, Report::Value(Output::Buffer(bytes)));
 }
 
-/// `bytes` in V8's format rewritten as the codec's JSON form, or null where JSON would not give
-/// the same value: what `takeTask` and `resolveTask` do to inputs and results. For tests.
+/// `bytes` in V8's format rewritten in the plain format, or null where that would not give the
+/// same value: what `takeTask` and `resolveTask` do to inputs and results. For tests.
 #[napi]
-pub fn json_of_v8(bytes: BufferSlice) -> Option<Buffer> {
-  json::v8_to_json(&bytes).map(Buffer::from)
+pub fn plain_of_v8(bytes: BufferSlice) -> Option<Buffer> {
+  plain::v8_to_plain(&bytes).map(Buffer::from)
 }
 
 /// The result of that task when it crosses as itself (lib/js-tasks/codec.js's `crossesAsItself`):
@@ -206,13 +206,13 @@ pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()
   Ok(())
 }
 
-/// Runs `f` with this thread's JSON buffer, which it keeps unless a large value grew it.
-fn with_json_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+/// Runs `f` with this thread's plain-format buffer, which it keeps unless a large value grew it.
+fn with_plain_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
   const KEPT: usize = 1 << 20;
-  JSON.with_borrow_mut(|json| {
-    let result = f(json);
-    if json.capacity() > KEPT {
-      *json = Vec::new();
+  PLAIN.with_borrow_mut(|plain| {
+    let result = f(plain);
+    if plain.capacity() > KEPT {
+      *plain = Vec::new();
     }
     result
   })
