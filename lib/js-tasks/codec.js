@@ -1,14 +1,14 @@
 'use strict'
 
-// How JS task inputs and results cross threads, without a message per task: as JSON text where
-// that gives what structured clone gives, since `JSON.parse` builds object-shaped data faster
-// than V8's deserializer; else in V8's structured serialization (the format postMessage uses).
-// node:v8's Serializer and Deserializer both keep what they wrote or read reachable until their
-// wrapper is collected, so a young value survives a scavenge through them. So the main thread
-// writes an input in V8's format (its inputs are often old, and the walk below would cost it
-// more), which the engine rewrites as JSON on the worker's thread (json.rs); a worker writes its
-// result as JSON itself when a walk shows that is exact (`encodeResult`), else in V8's format,
-// which the engine may rewrite too.
+// How JS task inputs and results cross threads, without a message per task: in the plain form
+// (plain.js) where that gives what structured clone gives, since it is read back several times
+// faster than V8's deserializer or JSON.parse read object-shaped data; else in V8's structured
+// serialization (the format postMessage uses). node:v8's Serializer and Deserializer both keep
+// what they wrote or read reachable until their wrapper is collected, so a young value survives
+// a scavenge through them. So the main thread writes an input in V8's format (its inputs are
+// often old, and a walk would cost it more), which the engine rewrites in the plain form on the
+// worker's thread (plain.rs); a worker writes its result in the plain form itself where that is
+// exact (`encodeResult`), else in V8's format, which the engine may rewrite too.
 // A TypedArray or DataView over a SharedArrayBuffer is written as the buffer's id plus its
 // window; both sides keep the buffers by id (see README.md). ArrayBuffers in an input's transfer
 // list are not written: they cross apart, moved by postMessage when a worker starts the task, and
@@ -17,7 +17,7 @@
 // then the value. V8's format always starts with its version tag, 0xFF, which no tag here uses.
 
 const v8 = require('node:v8')
-const { isProxy } = require('node:util').types
+const { PLAIN, encodePlain, decodePlain } = require('./plain.js')
 
 /** Marks a view over a SharedArrayBuffer in the host-object stream (Node's own use 0-12). */
 const SHARED_VIEW = 0x5348
@@ -46,11 +46,8 @@ const INT32 = 6
  */
 const TRANSFER = 7
 const TRANSFER_HEADER = 9
-/**
- * Then the value as JSON text, UTF-8: written by `encodeResult`, or V8's format rewritten by the
- * engine (json.rs).
- */
-const JSON_TEXT = 8
+// PLAIN (8, from plain.js): then the plain form, written by `encodeResult`, or V8's format
+// rewritten by the engine (plain.rs).
 /** The first byte of V8's format, its version tag. */
 const V8_FORMAT = 0xff
 const CONSTANTS = [undefined, null, true, false]
@@ -100,97 +97,18 @@ function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
 }
 
 /**
- * A task's result, serialized: JSON text where that is exact, written here since node:v8's
- * Serializer, like its Deserializer, keeps the value it wrote reachable until its wrapper is
- * collected, and a result is young; else as `encode` writes it (and the engine may still rewrite
- * that as JSON, json.rs). The bytes may be a window on this thread's scratch space, good until
- * the next call: `resolveTask` copies them at once.
+ * A task's result, serialized: in the plain form where that is exact, written here since
+ * node:v8's Serializer, like its Deserializer, keeps the value it wrote reachable until its
+ * wrapper is collected, and a result is young; else as `encode` writes it (and the engine may
+ * still rewrite that in the plain form, plain.rs). The bytes may be a window on this thread's
+ * scratch space, good until the next call: `resolveTask` copies them at once.
  */
 function encodeResult (value, idOf) {
   if (value !== null && typeof value === 'object') {
-    const text = jsonTextOf(value)
-    if (text !== undefined) return jsonBytes(text)
+    const bytes = encodePlain(value)
+    if (bytes !== undefined) return bytes
   }
   return encode(value, idOf)
-}
-
-/** Where `jsonBytes` writes JSON text that fits, so that most payloads cost no new Buffer. */
-const scratch = Buffer.allocUnsafe(64 * 1024)
-
-function jsonBytes (text) {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  const bytes = 1 + 3 * text.length <= scratch.length ? scratch : Buffer.allocUnsafe(1 + Buffer.byteLength(text))
-  bytes[0] = JSON_TEXT
-  return bytes.subarray(0, 1 + bytes.utf8Write(text, 1))
-}
-
-const getPrototypeOf = Object.getPrototypeOf
-const keysOf = Object.keys
-const OBJECT_PROTOTYPE = Object.prototype
-const ARRAY_PROTOTYPE = Array.prototype
-/** Array items that are not objects, beyond 8 per plain object, after which V8's format is
- * used: the limits of json.rs, for the same reason. */
-const ITEMS_ALLOWED = 64
-const ITEMS_PER_OBJECT = 8
-
-/**
- * `value` (an object) as JSON text if it is object-shaped data that JSON carries exactly, that is
- * if JSON.parse(JSON.stringify(value)) gives what structured clone gives: plain objects
- * (prototype Object.prototype or null) and arrays, neither a Proxy nor reached twice, arrays
- * without holes or extra properties, and strings, booleans, null and finite numbers other than
- * -0 in them, and nothing JSON writes with an escape (Node 24's JSON.parse misreads some escaped
- * keys; json.rs). Else undefined, also when checking threw (a getter, a nesting deeper than this
- * walk's stack). An accessor property is read here and again by JSON.stringify.
- */
-function jsonTextOf (value) {
-  // JSON.stringify would call an inherited toJSON; structured clone never does.
-  if (OBJECT_PROTOTYPE.toJSON !== undefined || ARRAY_PROTOTYPE.toJSON !== undefined) return undefined
-  try {
-    if (!new JsonCheck().object(value)) return undefined
-    const text = JSON.stringify(value)
-    return text.includes('\\') ? undefined : text
-  } catch {
-    return undefined
-  }
-}
-
-class JsonCheck {
-  seen = new Set()
-  objects = 0
-  items = 0
-
-  object (value) {
-    if (this.seen.has(value) || isProxy(value)) return false
-    this.seen.add(value)
-    const prototype = getPrototypeOf(value)
-    if (prototype === ARRAY_PROTOTYPE) return this.array(value)
-    if (prototype !== OBJECT_PROTOTYPE && prototype !== null) return false
-    this.objects++
-    const keys = keysOf(value)
-    for (let i = 0; i < keys.length; i++) {
-      const item = value[keys[i]]
-      if (typeof item === 'object' ? item !== null && !this.object(item) : !isJsonLeaf(item)) return false
-    }
-    return true
-  }
-
-  array (value) {
-    const length = value.length
-    for (let i = 0; i < length; i++) {
-      const item = value[i]
-      if (typeof item === 'object') {
-        if (item !== null && !this.object(item)) return false
-      } else if (!isJsonLeaf(item) || ++this.items > ITEMS_ALLOWED + ITEMS_PER_OBJECT * this.objects) {
-        return false // a hole reads as undefined, which is no JSON leaf
-      }
-    }
-    return keysOf(value).length === length
-  }
-}
-
-function isJsonLeaf (value) {
-  const type = typeof value
-  return type === 'string' || type === 'boolean' || (type === 'number' && value - value === 0 && (value !== 0 || 1 / value > 0))
 }
 
 /**
@@ -219,7 +137,7 @@ function decode (bytes, bufferOf, parcelOf) {
   if (tag === NUMBER) return bytes.readDoubleLE(1)
   if (tag === STRING) return bytes.toString('utf16le', 1)
   if (tag === INT32) return bytes.readInt32LE(1)
-  if (tag === JSON_TEXT) return JSON.parse(bytes.toString('utf8', 1))
+  if (tag === PLAIN) return decodePlain(bytes)
   let transferred = NO_TRANSFER
   if (tag === TRANSFER) {
     transferred = parcelOf(bytes.readUInt32LE(1))
