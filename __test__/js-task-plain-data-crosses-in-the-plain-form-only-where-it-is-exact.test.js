@@ -1,29 +1,31 @@
 'use strict'
 
 // Plain data (objects, arrays, strings, numbers, booleans, null, undefined) crosses in the plain
-// form (lib/js-tasks/plain.js): an input as the engine rewrites V8's format on the worker's
-// thread (plain.rs), a result as the worker writes it (or, where it cannot, as the engine
-// rewrites it). What structured clone would give back differently keeps V8's format. Either way
-// a task sees what structured clone gives, which these tests use as the oracle.
+// form: as the sending thread writes it (lib/js-tasks/plain.js), or, where V8's format had to be
+// written (a class instance), as the engine rewrites that (plain.rs). What structured clone
+// would give back differently keeps V8's format. Either way a task sees what structured clone
+// gives, which these tests use as the oracle.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
 const path = require('node:path')
 const { Pool } = require('..')
 const binding = require('../lib/native.js')
-const { encode, encodeResult } = require('../lib/js-tasks/codec.js')
+const v8 = require('node:v8')
+const { encode } = require('../lib/js-tasks/codec.js')
 const { PLAIN, decodePlain } = require('../lib/js-tasks/plain.js')
 const { TASKS } = require('./helpers/js-tasks.js')
 
 const noSharedBuffers = () => assert.fail('no SharedArrayBuffer here')
 const SIDES = {
-  /** What the worker's takeTask makes of an input's bytes. */
-  input: (value) => binding.plainOfV8(encode(value, noSharedBuffers)),
-  /** What a result's bytes are once resolveTask has them. */
-  result: (value) => {
-    const bytes = Buffer.from(encodeResult(value, noSharedBuffers))
+  /** What crosses: the sender's bytes, or where they are V8's format, what the engine's
+   * takeTask (for an input) or resolveTask (for a result) makes of them. */
+  codec: (value) => {
+    const bytes = Buffer.from(encode(value, noSharedBuffers))
     return bytes[0] === PLAIN ? bytes : binding.plainOfV8(bytes)
-  }
+  },
+  /** The engine's rewrite alone, of everything V8 writes. */
+  engine: (value) => binding.plainOfV8(v8.serialize(value))
 }
 /** The plain-form bytes `value` crosses as, from `side`, or null where V8's format stays. */
 function plainOf (value, side) {
@@ -55,8 +57,11 @@ function exact () {
       this.y = -2.5
     }
   }
+  class List extends Array {}
   return {
     'rows of objects': rows(100),
+    'an Array subclass and a null-prototype array (structured clone makes Arrays of them)':
+      [List.from([1, 'two']), Object.setPrototypeOf([3], null)],
     'nested objects': { user: { id: 1, profile: { name: 'n', emails: ['a@b.c'] } }, flags: { on: true, off: false }, none: null },
     'an array of objects': [{}, { a: [] }],
     'a null-prototype object': Object.assign(Object.create(null), { a: 1 }),
@@ -149,7 +154,7 @@ test('a getter is read once, and a Proxy is refused as structured clone refuses 
 
   const proxy = new Proxy({ a: 1 }, {})
   assert.throws(() => structuredClone(proxy), { name: 'DataCloneError' })
-  assert.throws(() => encodeResult({ inner: proxy }, noSharedBuffers), /could not be cloned/, 'nor does a result cross in the plain form')
+  assert.throws(() => encode({ inner: proxy }, noSharedBuffers), /could not be cloned/, 'nor does the codec write it')
   await assert.rejects(pool.exec('echo', { inner: proxy }), (error) => {
     assert.equal(error.code, 'ERR_INVALID_ARG')
     assert.match(error.message, /^input could not be cloned: .*could not be cloned/)
@@ -166,7 +171,7 @@ test('a key that Object.prototype has is defined, not assigned, whether its shap
   Object.assign(value, { trap: 1, constructor: 2, ['__proto__']: 3 }) // own keys, with no prototype to reach
   // The first message reads the shape one key at a time, the next ones with its generated literal.
   for (let message = 0; message < 3; message++) {
-    const decoded = decodePlain(plainOf(value, 'input'))
+    const decoded = decodePlain(plainOf(value, 'codec'))
     assert.deepStrictEqual(Object.getOwnPropertyDescriptors(decoded), {
       trap: { value: 1, writable: true, enumerable: true, configurable: true },
       constructor: { value: 2, writable: true, enumerable: true, configurable: true },
@@ -179,10 +184,10 @@ test('a key that Object.prototype has is defined, not assigned, whether its shap
 
 test('where code generation is disallowed, shapes are read one key at a time', () => {
   const script = `
-    const { encodeResult, decode } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'js-tasks', 'codec.js'))})
+    const { encode, decode } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'js-tasks', 'codec.js'))})
     const value = { rows: [{ a: 1, b: 'x' }, { a: 2, b: 'y' }], c: { a: 3, b: 'z' } }
     const out = []
-    for (let i = 0; i < 3; i++) out.push(decode(Buffer.from(encodeResult(value))))
+    for (let i = 0; i < 3; i++) out.push(decode(Buffer.from(encode(value))))
     process.stdout.write(JSON.stringify(out))`
   const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8' })
   const value = { rows: [{ a: 1, b: 'x' }, { a: 2, b: 'y' }], c: { a: 3, b: 'z' } }
@@ -212,7 +217,7 @@ test('random plain data: whenever the plain form is written, it reads back as th
     }
     return object
   }
-  const plain = { input: 0, result: 0 }
+  const plain = { codec: 0, engine: 0 }
   for (let i = 0; i < 2000; i++) {
     const input = { v: value(0) }
     for (const side of Object.keys(SIDES)) {
@@ -222,7 +227,7 @@ test('random plain data: whenever the plain form is written, it reads back as th
       assertSameAsStructuredClone(decodePlain(bytes), input, `value ${i}, ${side}`)
     }
   }
-  assert.deepStrictEqual(plain, { input: 2000, result: 2000 }, 'every such value is plain data')
+  assert.deepStrictEqual(plain, { codec: 2000, engine: 2000 }, 'every such value is plain data')
 })
 
 test('inputs sent together, and messages larger than the worker\'s inbox, each arrive whole', async () => {
@@ -230,8 +235,7 @@ test('inputs sent together, and messages larger than the worker\'s inbox, each a
   const inputs = Array.from({ length: 50 }, (_, i) => ({ i, text: 'x'.repeat(i * 100), list: [{ i }] }))
   assert.deepStrictEqual(await Promise.all(inputs.map((input) => pool.exec('echo', input))), inputs)
   const large = rows(6000)
-  assert.ok(plainOf(large, 'input').length > 128 * 1024, 'more than the 64 KiB inbox')
-  assert.ok(plainOf(large, 'result').length > 128 * 1024, 'more than the writer\'s 64 KiB scratch space')
+  assert.ok(plainOf(large, 'codec').length > 128 * 1024, 'more than the 64 KiB inbox and the writer\'s scratch space')
   assert.deepStrictEqual(await pool.exec('echo', large), large)
   await pool.close()
 })

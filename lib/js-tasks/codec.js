@@ -2,13 +2,11 @@
 
 // How JS task inputs and results cross threads, without a message per task: in the plain form
 // (plain.js) where that gives what structured clone gives, since it is read back several times
-// faster than V8's deserializer or JSON.parse read object-shaped data; else in V8's structured
-// serialization (the format postMessage uses). node:v8's Serializer and Deserializer both keep
-// what they wrote or read reachable until their wrapper is collected, so a young value survives
-// a scavenge through them. So the main thread writes an input in V8's format (its inputs are
-// often old, and a walk would cost it more), which the engine rewrites in the plain form on the
-// worker's thread (plain.rs); a worker writes its result in the plain form itself where that is
-// exact (`encodeResult`), else in V8's format, which the engine may rewrite too.
+// faster than V8's deserializer or JSON.parse read object-shaped data, and since node:v8's
+// Serializer and Deserializer both keep what they wrote or read reachable until their wrapper is
+// collected, so that a young value survives a scavenge through them; else in V8's structured
+// serialization (the format postMessage uses), which the engine rewrites in the plain form where
+// V8 wrote plain data that plain.js would not (a class instance; plain.rs).
 // A TypedArray or DataView over a SharedArrayBuffer is written as the buffer's id plus its
 // window; both sides keep the buffers by id (see README.md). ArrayBuffers in an input's transfer
 // list are not written: they cross apart, moved by postMessage when a worker starts the task, and
@@ -46,7 +44,7 @@ const INT32 = 6
  */
 const TRANSFER = 7
 const TRANSFER_HEADER = 9
-// PLAIN (8, from plain.js): then the plain form, written by `encodeResult`, or V8's format
+// PLAIN (8, from plain.js): then the plain form, written by `encode`, or V8's format
 // rewritten by the engine (plain.rs).
 /** The first byte of V8's format, its version tag. */
 const V8_FORMAT = 0xff
@@ -54,9 +52,12 @@ const CONSTANTS = [undefined, null, true, false]
 const NO_TRANSFER = Object.freeze([])
 
 /**
- * Serializes `value`; SharedArrayBuffers become ids from `idOf(sab)`. The ArrayBuffers in
- * `transfer` (checked by the caller: no duplicates, none detached) are left out: the bytes name
- * parcel `parcel`, which `decode` asks for with `parcelOf(parcel)`.
+ * Serializes `value`, an input or a result: in the plain form where that is exact (plain.js),
+ * else in V8's format. There SharedArrayBuffers become ids from `idOf(sab)`, and the ArrayBuffers
+ * in `transfer` (checked by the caller: no duplicates, none detached) are left out: the bytes
+ * name parcel `parcel`, which `decode` asks for with `parcelOf(parcel)`. The bytes may be a
+ * window on this thread's scratch space, good until the next call: the engine copies them at
+ * once (`submitJsTo`, `resolveTask`).
  */
 function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
   switch (typeof value) {
@@ -82,6 +83,10 @@ function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
     }
   }
   if (value === null) return Buffer.of(NULL)
+  if (transfer.length === 0) {
+    const bytes = encodePlain(value)
+    if (bytes !== undefined) return bytes
+  }
   const serializer = new Serializer(idOf, transfer)
   if (transfer.length > 0) {
     const header = Buffer.allocUnsafe(TRANSFER_HEADER)
@@ -94,21 +99,6 @@ function encode (value, idOf, transfer = NO_TRANSFER, parcel = 0) {
   serializer.writeHeader()
   serializer.writeValue(value)
   return serializer.releaseBuffer()
-}
-
-/**
- * A task's result, serialized: in the plain form where that is exact, written here since
- * node:v8's Serializer, like its Deserializer, keeps the value it wrote reachable until its
- * wrapper is collected, and a result is young; else as `encode` writes it (and the engine may
- * still rewrite that in the plain form, plain.rs). The bytes may be a window on this thread's
- * scratch space, good until the next call: `resolveTask` copies them at once.
- */
-function encodeResult (value, idOf) {
-  if (value !== null && typeof value === 'object') {
-    const bytes = encodePlain(value)
-    if (bytes !== undefined) return bytes
-  }
-  return encode(value, idOf)
 }
 
 /**
@@ -251,4 +241,4 @@ function rebuildError (description) {
   return error
 }
 
-module.exports = { encode, encodeResult, decode, decodesToViews, crossesAsItself, describeError, rebuildError }
+module.exports = { encode, decode, decodesToViews, crossesAsItself, describeError, rebuildError }

@@ -39,7 +39,6 @@ const getPrototypeOf = Object.getPrototypeOf
 const keysOf = Object.keys
 const isArray = Array.isArray
 const OBJECT_PROTOTYPE = Object.prototype
-const ARRAY_PROTOTYPE = Array.prototype
 
 /** A node in the tree of key lists met so far; `id` is its shape's index in message `epoch`. */
 class KeyList {
@@ -199,8 +198,9 @@ class Writer {
     // Structured clone keeps an object met twice as one object, and refuses a Proxy.
     if (this.seen.has(value) || isProxy(value)) return false
     this.seen.add(value)
+    // Structured clone makes any array a plain Array, whatever its prototype.
+    if (isArray(value)) return this.array(value, depth)
     const prototype = getPrototypeOf(value)
-    if (isArray(value)) return prototype === ARRAY_PROTOTYPE && this.array(value, depth)
     // Other prototypes (class instances, Dates, Maps, views, ...) are V8's format's to write.
     if (prototype !== OBJECT_PROTOTYPE && prototype !== null) return false
     const keys = keysOf(value)
@@ -224,7 +224,8 @@ class Writer {
     this.varint(length)
     for (let i = 0; i < length; i++) {
       const item = value[i]
-      if (item === undefined && !(i in value)) return false // a hole
+      // A hole: left early, though the keys' count below would find it too.
+      if (item === undefined && !(i in value)) return false
       if (!this.value(item, depth)) return false
     }
     return keysOf(value).length === length // else it has named properties too

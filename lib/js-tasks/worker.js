@@ -9,7 +9,7 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const { performance } = require('node:perf_hooks')
-const { encodeResult, decode, decodesToViews, crossesAsItself, describeError } = require('./codec.js')
+const { encode, decode, decodesToViews, crossesAsItself, describeError } = require('./codec.js')
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
 
@@ -195,7 +195,7 @@ function succeed (context, value) {
   }
   let bytes
   try {
-    bytes = encodeResult(value, idOf)
+    bytes = encode(value, idOf)
   } catch (error) {
     port.reject('ERR_TASK_RESULT', `the task's result could not be cloned: ${error.message}`)
     return
