@@ -212,8 +212,9 @@ impl Dispatcher {
       }
       token.check()?;
       if let Some(slot) = state.idle.pop() {
-        slot.listed.store(false, Ordering::Release);
+        // Reserved first: a worker that sees itself unlisted then sees the reservation too.
         slot.reserved.store(true, Ordering::Release);
+        slot.listed.store(false, Ordering::Release);
         return Ok(slot);
       }
       if !state.start_failures.is_empty() {
@@ -311,6 +312,12 @@ impl Dispatcher {
       slot.listed.store(false, Ordering::Release);
       taken
     } else {
+      // Unlisted by a pool thread that is handing this worker a task (its next one: taking
+      // another here would leave two tasks in one slot, and the one overwritten would settle as
+      // aborted), or by `wake_idle`.
+      if slot.reserved.load(Ordering::Acquire) {
+        return None;
+      }
       self.engine.take_external(held)?
     };
     let Taken { started, lease, work } = taken;
@@ -650,6 +657,19 @@ mod tests {
     assert!(!h.dispatcher.sleep(&slot), "a queued JS task keeps it awake");
     assert_eq!(h.dispatcher.take(&slot), Some((3, vec![2])));
     assert_eq!(wakes.load(Ordering::SeqCst), 0);
+  }
+
+  #[test]
+  fn a_polling_worker_that_a_pool_thread_took_off_the_idle_list_takes_no_queued_task() {
+    let h = Harness::new(2);
+    let (slot, _) = h.worker(0);
+    assert!(h.dispatcher.take(&slot).is_none(), "attached and listed as idle, it polls");
+    // A pool thread takes it off the idle list, to hand it a task, before the worker looks again.
+    let reserved = h.dispatcher.acquire(&CancelToken::default()).unwrap();
+    assert!(Arc::ptr_eq(&reserved, &slot));
+    h.submit(vec![1]);
+    assert!(h.dispatcher.take(&slot).is_none(), "the task being handed over is its next");
+    assert_eq!(h.engine.queued(), 1);
   }
 
   #[test]
