@@ -81,9 +81,6 @@ pub struct Slot {
   polling: AtomicBool,
   /// On the idle list; written under the dispatcher's lock.
   listed: AtomicBool,
-  /// Its worker found the queue empty since it last took a task: it waits for tasks one by one,
-  /// the case in which sharing the submitter's CPU costs a round trip (`leave_submitter_cpu`).
-  waited: AtomicBool,
 }
 
 #[derive(Default)]
@@ -241,7 +238,6 @@ impl Dispatcher {
       reserved: AtomicBool::new(false),
       polling: AtomicBool::new(false),
       listed: AtomicBool::new(false),
-      waited: AtomicBool::new(false),
     });
     let mut state = lock(&self.state);
     state.start_failures.clear();
@@ -272,29 +268,21 @@ impl Dispatcher {
   pub fn take(&self, slot: &Arc<Slot>) -> Option<(u32, Vec<u8>)> {
     if let Some(job) = slot.take_handed() {
       self.set_polling(slot, false);
-      self.leave_submitter_cpu(slot);
+      self.engine.leave_submitter_cpu();
       return Some(job);
     }
     if !slot.polling.load(Ordering::Relaxed) {
       self.set_polling(slot, true);
     }
     if self.engine.queued() == 0 || self.is_closing() {
-      slot.waited.store(true, Ordering::Relaxed);
       return None; // the spin loop's common case: no lock
     }
     let job = self.take_queued(slot)?;
     self.set_polling(slot, false);
-    self.leave_submitter_cpu(slot);
+    // Whether or not it waited for this task: a worker that shares the event loop's CPU finds its
+    // task queued every time, since it runs only once the loop stops polling and sleeps.
+    self.engine.leave_submitter_cpu();
     Some(job)
-  }
-
-  /// A worker that waited for its task (it found the queue empty since its last one) may move
-  /// off the submitter's CPU (`Engine::leave_submitter_cpu`). One that finds a task queued every
-  /// time does not: then the CPUs are busy.
-  fn leave_submitter_cpu(&self, slot: &Slot) {
-    if slot.waited.swap(false, Ordering::Relaxed) {
-      self.engine.leave_submitter_cpu();
-    }
   }
 
   /// Takes the next queued task if it is a JS task and the budget has room.
