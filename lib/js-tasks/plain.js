@@ -45,7 +45,6 @@ class KeyList {
   next = new Map()
   epoch = -1
   id = 0
-  keys = null
 }
 
 /** The key-list tree is rebuilt when it grows past this many lists, so memory stays bounded. */
