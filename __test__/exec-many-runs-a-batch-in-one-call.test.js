@@ -41,6 +41,10 @@ test('execMany with settled: true settles each input on its own', async () => {
   assert.equal(results[1].reason.code, 'ERR_INVALID_ARG')
   assert.equal(results[1].reason.message, 'inputs[1]: input must be an integer from 0 to 78, got -1')
   assert.deepEqual(results[2], { status: 'fulfilled', value: 144 })
+  assert.deepEqual(await pool.execMany('noop', [1, 2], { settled: true }), [
+    { status: 'fulfilled', value: undefined },
+    { status: 'fulfilled', value: undefined }
+  ])
   const panics = await pool.execMany('test.panic', ['first', 'second'], { settled: true })
   assert.deepEqual(panics.map((r) => [r.status, r.reason.code, r.reason.message]), [
     ['rejected', 'ERR_TASK_PANICKED', 'first'],

@@ -472,6 +472,8 @@ function failEntry (entry, error) {
 
 /** Settles an execMany promise from its `values` and its failures in the settle format. */
 function settleMany (entry, values, errors) {
+  // The native side leaves undefined results (and failures) as holes: cheaper to fill here.
+  for (let i = 0; i < values.length; i++) if (!(i in values)) values[i] = undefined
   if (entry.mode === SubmitMode.All) {
     const failures = new FailureCursor(errors)
     if (failures.nextIndex === -1) return fulfilEntry(entry, values)

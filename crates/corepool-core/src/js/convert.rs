@@ -63,8 +63,8 @@ fn write_back(js: Js, target: sys::napi_value, bytes: &[u8]) -> JsResult<sys::na
   Ok(target)
 }
 
-/// A batch's results as `[values, errors]`: `values[i]` for each item (undefined where it
-/// failed), and `errors` as flat `[index, code, message, ...]`, or undefined when none failed.
+/// A batch's results as `[values, errors]`: `values[i]` for each item (a hole where it is
+/// undefined or failed, which JS fills), and `errors` as flat `[index, code, message, ...]`, or undefined when none failed.
 /// `inputs` is the batch's input array: an item resolving with its input gets `inputs[i]`.
 fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inputs: Option<sys::napi_value>) -> JsResult<sys::napi_value> {
   let values = js.array(items.len())?;
@@ -73,7 +73,9 @@ fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inp
   for (index, item) in items.into_iter().enumerate() {
     let index = index as u32;
     let value = match item {
-      Ok(Output::Undefined) => undefined,
+      // Left a hole, which `settleMany` (lib/pool.js) fills in one pass: a napi_set_element each
+      // cost 12 ms per 200,000 no-op results, the fill under 1 ms.
+      Ok(Output::Undefined) => continue,
       Ok(Output::Input) => match inputs {
         Some(array) => js.get_element(array, index)?,
         None => undefined,
@@ -85,7 +87,7 @@ fn settled_to_js(js: Js, items: Vec<Result<Output, crate::pool::TaskError>>, inp
       Ok(output) => output_to_js(js, output, None)?,
       Err(error) => {
         errors.push(index, error.code(), &error.to_string())?;
-        undefined
+        continue;
       }
     };
     js.set_element(values, index, value)?;
