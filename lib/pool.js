@@ -472,15 +472,18 @@ function failEntry (entry, error) {
 
 /** Settles an execMany promise from its `values` and its failures in the settle format. */
 function settleMany (entry, values, errors) {
-  // The native side leaves undefined results (and failures) as holes: cheaper to fill here.
-  for (let i = 0; i < values.length; i++) if (!(i in values)) values[i] = undefined
+  // The native side leaves undefined results and failures as holes: one pass here costs less
+  // than a napi_set_element each.
   if (entry.mode === SubmitMode.All) {
     const failures = new FailureCursor(errors)
-    if (failures.nextIndex === -1) return fulfilEntry(entry, values)
-    const { code, message } = failures.take()
-    return failEntry(entry, taskError(code, message))
+    if (failures.nextIndex !== -1) {
+      const { code, message } = failures.take()
+      return failEntry(entry, taskError(code, message))
+    }
+    for (let i = 0; i < values.length; i++) if (!(i in values)) values[i] = undefined
+    return fulfilEntry(entry, values)
   }
-  const results = values.map((value) => ({ status: 'fulfilled', value }))
+  const results = Array.from(values, (value) => ({ status: 'fulfilled', value })) // a hole reads as undefined
   forEachFailure(errors, (index, code, message) => {
     results[index] = { status: 'rejected', reason: taskError(code, message) }
   })

@@ -130,8 +130,6 @@ type PortParts = (Arc<Dispatcher>, Arc<Slot>);
 thread_local! {
   /// This worker thread's ports, for `takeTask` and `resolveTask` (see keyed.rs).
   static PORTS: Keyed<PortParts> = Keyed::new();
-  /// Where this worker thread writes inputs in the plain format (plain.rs), kept between tasks.
-  static PLAIN: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Drop for JsWorkerPort {
@@ -153,21 +151,22 @@ pub fn take_task(env: Env, port_key: u32, mut inbox: BufferSlice) -> Result<Opti
   };
   let js = js_of(&env);
   let index = js.number(task as f64).map_err(failure)?;
-  // Rewritten here, on the worker's thread, so that the main thread's exec stays short.
-  let value = with_plain_scratch(|plain| {
-    let rewritten = plain::rewrite(&input, plain);
-    let bytes = if rewritten { &plain[..] } else { &input[..] };
-    if let Some(area) = inbox.get_mut(..4 + bytes.len()) {
-      area[..4].copy_from_slice(&(bytes.len() as u32).to_le_bytes());
-      area[4..].copy_from_slice(bytes);
-      return Ok(index);
+  // V8's format in the plain form where V8 wrote plain data that plain.js would not (a class
+  // instance), here on the worker's thread.
+  let input = plain::v8_to_plain(&input).unwrap_or(input);
+  let value = match inbox.get_mut(..4 + input.len()) {
+    Some(area) => {
+      area[..4].copy_from_slice(&(input.len() as u32).to_le_bytes());
+      area[4..].copy_from_slice(&input);
+      index
     }
-    let pair = js.array(2)?;
-    js.set_element(pair, 0, index)?;
-    js.set_element(pair, 1, js.buffer(if rewritten { plain.clone() } else { input })?)?;
-    Ok(pair)
-  });
-  let value = value.map_err(failure)?;
+    None => {
+      let pair = js.array(2).map_err(failure)?;
+      js.set_element(pair, 0, index).map_err(failure)?;
+      js.set_element(pair, 1, js.buffer(input).map_err(failure)?).map_err(failure)?;
+      pair
+    }
+  };
   // SAFETY: a value just created in this callback's env.
   Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), value) }))
 }
@@ -204,18 +203,6 @@ pub fn resolve_task_plain(env: Env, port_key: u32, result: Unknown) -> Result<()
   };
   report_to(port_key, Report::Value(output));
   Ok(())
-}
-
-/// Runs `f` with this thread's plain-format buffer, which it keeps unless a large value grew it.
-fn with_plain_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-  const KEPT: usize = 1 << 20;
-  PLAIN.with_borrow_mut(|plain| {
-    let result = f(plain);
-    if plain.capacity() > KEPT {
-      *plain = Vec::new();
-    }
-    result
-  })
 }
 
 fn report_to(port_key: u32, report: Report) {

@@ -51,34 +51,24 @@ const OBJECT: u8 = 10;
 /// `bytes` (V8's format, version header first) in the plain format, when that carries the same
 /// value; `None` otherwise.
 pub fn v8_to_plain(bytes: &[u8]) -> Option<Vec<u8>> {
-  let mut out = Vec::new();
-  rewrite(bytes, &mut out).then_some(out)
-}
-
-/// `v8_to_plain` into `out` (cleared first, so that a thread can keep one buffer): true when it
-/// wrote the plain form there.
-pub fn rewrite(bytes: &[u8], out: &mut Vec<u8>) -> bool {
-  out.clear();
-  try_rewrite(bytes, out).is_some()
-}
-
-fn try_rewrite(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
   let mut reader = Reader { bytes, at: 0 };
   if reader.byte()? != VERSION_TAG || !VERSIONS.contains(&reader.varint()?) {
     return None;
   }
-  out.reserve(bytes.len() + bytes.len() / 2);
+  // Capped: a large value that is not plain data (a Buffer, a typed array) is refused at its
+  // first tag, and should cost no large allocation first.
+  let mut out = Vec::with_capacity(bytes.len().min(64 * 1024));
   out.extend_from_slice(&[PLAIN, 0, 0, 0, 0]);
-  let mut writer = Writer { out, keys: Vec::new(), shapes: Shapes::default() };
+  let mut writer = Writer { out: &mut out, keys: Vec::new(), shapes: Shapes::default() };
   writer.value(&mut reader, 0)?;
   (reader.at == bytes.len()).then_some(())?;
-  let Writer { out, shapes, .. } = writer;
+  let shapes = writer.shapes;
   let offset = u32::try_from(out.len()).ok()?;
   out[1..5].copy_from_slice(&offset.to_le_bytes());
-  write_varint(out, u32::try_from(shapes.keys.len()).ok()?);
+  write_varint(&mut out, u32::try_from(shapes.keys.len()).ok()?);
   out.extend_from_slice(&shapes.table);
   // The table's offset and the reader's positions are u32s.
-  (out.len() <= u32::MAX as usize).then_some(())
+  (out.len() <= u32::MAX as usize).then_some(out)
 }
 
 struct Reader<'a> {
